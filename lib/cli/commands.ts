@@ -1,0 +1,4 @@
+/** The registry of CLI commands, in the order `--help` lists them. Add a command here. */
+import type { Command } from './command.js';
+
+export const commands: readonly Command[] = [];

@@ -1,0 +1,88 @@
+/**
+ * The shape of a loaded configuration: what every other module consumes. The zod schema in
+ * lib/config/schema.ts produces exactly this (frozen) from a YAML file and/or the seed's
+ * environment variables. Durations carry their unit in the name.
+ */
+import type { Severity } from '../sinks/sink.js';
+
+/** Where a secret value (webhook URL, token, password) comes from. Never logged. */
+export type SecretRef =
+  | { env: string }
+  | { file: string }
+  | { secretsManager: string }
+  /** Inline value: allowed, but README recommends env/file; it is redacted like the others. */
+  | { value: string };
+
+export type PrometheusAuth =
+  | { type: 'none' }
+  | { type: 'bearer'; token: SecretRef }
+  | { type: 'basic'; username: string; password: SecretRef }
+  /** Amazon Managed Service for Prometheus; on automatically for an `aps-workspaces` URL. */
+  | { type: 'sigv4'; region: string; service: string };
+
+export interface PrometheusConfig {
+  url: string;
+  auth: PrometheusAuth;
+  headers: Readonly<Record<string, string>>;
+  /** PEM bundle to trust in addition to the system CAs. */
+  caFile?: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+export type FeatureName = 'value' | 'diff';
+
+export interface DetectorConfig {
+  name: string;
+  query: string;
+  windowMinutes: number;
+  stepSeconds: number;
+  minPoints: number;
+  /** `auto` (score > 0.5) or the fraction of a window treated as anomalous, in (0, 0.5]. */
+  contamination: 'auto' | number;
+  /** The newest point must also score at least this to count as anomalous now. */
+  minScore: number;
+  /** Consecutive anomalous evaluations before an alert fires. */
+  forEvaluations: number;
+  features: readonly FeatureName[];
+  trees: number;
+  maxSamples: number;
+  severity: Severity;
+  labels: Readonly<Record<string, string>>;
+}
+
+export type StateStoreConfig =
+  | { type: 'memory' }
+  | { type: 'file'; path: string }
+  | { type: 'dynamodb'; table: string; region?: string; ttlDays: number }
+  | { type: 'prometheus' };
+
+export type SinkFormat = 'slack' | 'teams' | 'alertmanager' | 'webhook' | 'console';
+
+export interface SinkConfig {
+  /** Unique name, used in logs and as the key of pending deliveries. */
+  name: string;
+  type: SinkFormat;
+  /** Absent only for `console`. */
+  url?: SecretRef;
+  /** Generic webhook only: HMAC-SHA256 key for the `X-Signature-256` header. */
+  signingSecret?: SecretRef;
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface AlertsConfig {
+  repeatIntervalMinutes: number;
+  resolveAfter: number;
+  sendResolved: boolean;
+  stateStore: StateStoreConfig;
+  sinks: readonly SinkConfig[];
+}
+
+export interface Config {
+  prometheus: PrometheusConfig;
+  detectors: readonly DetectorConfig[];
+  alerts: AlertsConfig;
+  /** Detectors evaluated at the same time. */
+  concurrency: number;
+}
