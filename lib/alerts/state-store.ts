@@ -30,6 +30,12 @@ export interface AlertState {
   firingSinceMs?: number;
   lastNotifiedMs?: number;
   lastEvaluatedMs: number;
+  /**
+   * Score, threshold and value of the newest evaluation that saw the series. A series that
+   * leaves the query result while firing is resolved from these (its resolved notification
+   * still says what it last looked like).
+   */
+  lastVerdict?: { score: number; threshold: number; value: number };
   pending: PendingDelivery[];
   /**
    * Set while a run delivers this series' notifications; another run that sees an unexpired

@@ -1,0 +1,247 @@
+/**
+ * The alert lifecycle of one series of one detector, as a pure function of the previous state,
+ * the newest verdict and the time:
+ *
+ *   ok --(forEvaluations anomalous in a row)--> firing   (notification "firing")
+ *   firing --(still anomalous, repeatIntervalMinutes since the last notification)--> firing ("repeat")
+ *   firing --(resolveAfter normal in a row)--> ok          ("resolved", when sendResolved)
+ *
+ * Nothing here reads or writes a store or sends anything: lib/alerts/dispatch.ts does that.
+ * Pending deliveries of the previous state are carried over untouched.
+ */
+import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
+import type { Labels } from '../sources/source.js';
+import { seriesKey } from '../series-key.js';
+import type { AlertState } from './state-store.js';
+
+/** The value of the `alert` field of a series' log line. */
+export type AlertField = 'firing' | 'repeat' | 'resolved' | 'none';
+
+/** The decision about the newest point of one series. */
+export interface Verdict {
+  labels: Labels;
+  /** The newest point passed the contamination threshold and the minimum score. */
+  anomalous: boolean;
+  score: number;
+  threshold: number;
+  /** Newest value of the series. */
+  value: number;
+}
+
+/** What the lifecycle needs of a detector's configuration. */
+export interface AlertDetector {
+  name: string;
+  query: string;
+  severity: Severity;
+  /** Extra labels configured on the detector. */
+  labels: Readonly<Record<string, string>>;
+  /** Consecutive anomalous evaluations before an alert fires (default 1). */
+  forEvaluations?: number;
+  /** Base URL of the Prometheus UI, for the graph link; credentials and query are stripped. */
+  prometheusUrl?: string;
+}
+
+/** What the lifecycle needs of the alerts configuration; every field has a default. */
+export interface LifecyclePolicy {
+  /** Minutes between repeat notifications while a series stays anomalous (default 240). */
+  repeatIntervalMinutes?: number;
+  /** Consecutive normal evaluations that resolve a firing alert (default 2). */
+  resolveAfter?: number;
+  /** Send a notification when an alert resolves (default true). */
+  sendResolved?: boolean;
+}
+
+export const lifecycleDefaults = {
+  repeatIntervalMinutes: 240,
+  resolveAfter: 2,
+  sendResolved: true,
+  forEvaluations: 1,
+} as const;
+
+/** The next state (not yet stored) and what to tell people about it. */
+export interface Transition {
+  state: AlertState;
+  /** New notifications (0 or 1); dispatch turns each into one pending delivery per sink. */
+  notifications: Notification[];
+  alert: AlertField;
+}
+
+/**
+ * The Prometheus graph page for a query: `<base>/graph?g0.expr=<query>&g0.tab=0`. Userinfo,
+ * query string and fragment of the base are dropped so no credential ends up in a message.
+ * Undefined when the base is not an http(s) URL.
+ */
+export function graphUrl(prometheusUrl: string | undefined, query: string): string | undefined {
+  if (prometheusUrl === undefined) return undefined;
+  let base: URL;
+  try {
+    base = new URL(prometheusUrl);
+  } catch {
+    // A config the schema let through but that is no URL: a missing link beats a broken one.
+    return undefined;
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
+  const path = base.pathname.replace(/\/+$/, '');
+  return `${base.protocol}//${base.host}${path}/graph?g0.expr=${encodeURIComponent(query)}&g0.tab=0`;
+}
+
+/** `{job="api",path="/"}` for a summary; `{}` for a series without labels. */
+function labelText(labels: Labels): string {
+  return seriesKey(labels);
+}
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
+  const series = labelText(labels);
+  if (kind === 'resolved') return `Resolved: ${detector} ${series} is back to normal`;
+  const numbers = last
+    ? `: score ${formatNumber(last.score)} >= threshold ${formatNumber(last.threshold)}, value ${formatNumber(last.value)}`
+    : '';
+  const prefix = kind === 'repeat' ? 'Still anomalous' : 'Anomaly';
+  return `${prefix}: ${detector} ${series}${numbers}`;
+}
+
+function notificationFor(
+  kind: NotificationKind,
+  state: AlertState,
+  detector: AlertDetector,
+  nowMs: number,
+): Notification {
+  const last = state.lastVerdict ?? { score: 0, threshold: 0, value: 0 };
+  const startsAtMs = state.firingSinceMs ?? nowMs;
+  const notification: Notification = {
+    id: `${detector.name}|${state.seriesKey}|${kind}|${nowMs}`,
+    kind,
+    detector: detector.name,
+    seriesKey: state.seriesKey,
+    labels: { ...state.labels },
+    severity: detector.severity,
+    extraLabels: { ...detector.labels },
+    query: detector.query,
+    score: last.score,
+    threshold: last.threshold,
+    value: last.value,
+    startsAtMs,
+    atMs: nowMs,
+    summary: summaryFor(kind, detector.name, state.labels, state.lastVerdict),
+  };
+  if (kind === 'resolved') notification.endsAtMs = nowMs;
+  const link = graphUrl(detector.prometheusUrl, detector.query);
+  if (link !== undefined) notification.generatorUrl = link;
+  return notification;
+}
+
+function initialState(detector: string, key: string, labels: Labels): AlertState {
+  return {
+    detector,
+    seriesKey: key,
+    labels: { ...labels },
+    status: 'ok',
+    anomalousStreak: 0,
+    normalStreak: 0,
+    lastEvaluatedMs: 0,
+    pending: [],
+    version: 0,
+  };
+}
+
+/** Copies the fields a transition may change; `pending` and `version` stay as they were. */
+function copyState(state: AlertState): AlertState {
+  return { ...state, labels: { ...state.labels }, pending: [...state.pending] };
+}
+
+function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
+  const sendResolved = policy.sendResolved ?? lifecycleDefaults.sendResolved;
+  const notifications = sendResolved ? [notificationFor('resolved', next, detector, nowMs)] : [];
+  next.status = 'ok';
+  next.normalStreak = 0;
+  delete next.firingSinceMs;
+  if (sendResolved) next.lastNotifiedMs = nowMs;
+  return { state: next, notifications, alert: 'resolved' };
+}
+
+/**
+ * One evaluation of one series. `previous` is the stored state or undefined for a series never
+ * seen (or forgotten after it went back to normal).
+ */
+export function evaluateAlert(
+  previous: AlertState | undefined,
+  verdict: Verdict,
+  detector: AlertDetector,
+  policy: LifecyclePolicy,
+  nowMs: number,
+): Transition {
+  const key = seriesKey(verdict.labels);
+  const next = copyState(previous ?? initialState(detector.name, key, verdict.labels));
+  // The labels of the newest result win (same key means same labels, but be exact).
+  next.labels = { ...verdict.labels };
+  next.lastEvaluatedMs = nowMs;
+  next.lastVerdict = { score: verdict.score, threshold: verdict.threshold, value: verdict.value };
+
+  if (!verdict.anomalous) {
+    next.anomalousStreak = 0;
+    if (next.status !== 'firing') {
+      next.normalStreak = 0;
+      return { state: next, notifications: [], alert: 'none' };
+    }
+    next.normalStreak += 1;
+    const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
+    if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
+    return { state: next, notifications: [], alert: 'none' };
+  }
+
+  next.anomalousStreak += 1;
+  next.normalStreak = 0;
+  if (next.status !== 'firing') {
+    const needed = Math.max(1, detector.forEvaluations ?? lifecycleDefaults.forEvaluations);
+    if (next.anomalousStreak < needed) return { state: next, notifications: [], alert: 'none' };
+    next.status = 'firing';
+    next.firingSinceMs = nowMs;
+    next.lastNotifiedMs = nowMs;
+    return { state: next, notifications: [notificationFor('firing', next, detector, nowMs)], alert: 'firing' };
+  }
+  const repeatMs = (policy.repeatIntervalMinutes ?? lifecycleDefaults.repeatIntervalMinutes) * 60_000;
+  const lastNotifiedMs = next.lastNotifiedMs ?? next.firingSinceMs ?? nowMs;
+  if (nowMs - lastNotifiedMs >= repeatMs) {
+    next.lastNotifiedMs = nowMs;
+    return { state: next, notifications: [notificationFor('repeat', next, detector, nowMs)], alert: 'repeat' };
+  }
+  return { state: next, notifications: [], alert: 'none' };
+}
+
+/**
+ * One evaluation of a stored series the query no longer returns (the target went away, or its
+ * window has too few points for a verdict). It counts as a normal evaluation, like Prometheus
+ * resolving an alert whose series vanished: a firing alert resolves after `resolveAfter` such
+ * runs, from the last verdict it had. Pending deliveries are kept.
+ */
+export function evaluateAbsent(
+  previous: AlertState,
+  detector: AlertDetector,
+  policy: LifecyclePolicy,
+  nowMs: number,
+): Transition {
+  const next = copyState(previous);
+  next.lastEvaluatedMs = nowMs;
+  next.anomalousStreak = 0;
+  if (next.status !== 'firing') {
+    next.normalStreak = 0;
+    return { state: next, notifications: [], alert: 'none' };
+  }
+  next.normalStreak += 1;
+  const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
+  if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
+  return { state: next, notifications: [], alert: 'none' };
+}
+
+/**
+ * True when a state carries nothing worth keeping: not firing, no streak under way, nothing
+ * pending. Such a state is deleted (or never written), so the store holds only live alerts.
+ */
+export function isQuiescent(state: AlertState): boolean {
+  return state.status === 'ok' && state.anomalousStreak === 0 && state.normalStreak === 0 && state.pending.length === 0;
+}

@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  evaluateAbsent,
+  evaluateAlert,
+  graphUrl,
+  isQuiescent,
+  type AlertDetector,
+  type AlertField,
+  type LifecyclePolicy,
+  type Verdict,
+} from '../../../lib/alerts/lifecycle.js';
+import type { AlertState } from '../../../lib/alerts/state-store.js';
+import { seriesKey } from '../../../lib/series-key.js';
+
+const minuteMs = 60_000;
+const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const labels = { __name__: 'http_latency_seconds', job: 'api', instance: 'a:9100' };
+const detector: AlertDetector = {
+  name: 'latency',
+  query: 'http_latency_seconds',
+  severity: 'warning',
+  labels: { team: 'sre' },
+  prometheusUrl: 'http://prom.example:9090/',
+};
+
+function verdict(anomalous: boolean, value = anomalous ? 9.5 : 0.2): Verdict {
+  return { labels, anomalous, score: anomalous ? 0.81 : 0.42, threshold: 0.62, value };
+}
+
+/** Runs one evaluation per minute and returns the alert field of each. */
+function timeline(
+  pattern: readonly boolean[],
+  policy: LifecyclePolicy = {},
+  det: AlertDetector = detector,
+): { alerts: AlertField[]; kinds: string[]; state: AlertState | undefined } {
+  let state: AlertState | undefined;
+  const alerts: AlertField[] = [];
+  const kinds: string[] = [];
+  pattern.forEach((anomalous, i) => {
+    const t = evaluateAlert(state, verdict(anomalous), det, policy, t0 + i * minuteMs);
+    state = { ...t.state, version: (state?.version ?? 0) + 1 };
+    alerts.push(t.alert);
+    kinds.push(...t.notifications.map((n) => n.kind));
+  });
+  return { alerts, kinds, state };
+}
+
+describe('evaluateAlert', () => {
+  it('fires once on the first anomalous point and carries what a person needs', () => {
+    const t = evaluateAlert(undefined, verdict(true), detector, {}, t0);
+    expect(t.alert).toBe('firing');
+    expect(t.state.status).toBe('firing');
+    expect(t.notifications).toHaveLength(1);
+    const n = t.notifications[0]!;
+    expect(n).toMatchObject({
+      kind: 'firing',
+      detector: 'latency',
+      seriesKey: seriesKey(labels),
+      labels,
+      extraLabels: { team: 'sre' },
+      severity: 'warning',
+      query: 'http_latency_seconds',
+      score: 0.81,
+      threshold: 0.62,
+      value: 9.5,
+      startsAtMs: t0,
+      atMs: t0,
+    });
+    expect(n.id).toBe(`latency|${seriesKey(labels)}|firing|${t0}`);
+    expect(n.endsAtMs).toBeUndefined();
+    expect(n.summary).toContain('latency');
+    expect(n.summary).toContain('job="api"');
+    expect(n.generatorUrl).toBe('http://prom.example:9090/graph?g0.expr=http_latency_seconds&g0.tab=0');
+  });
+
+  it('stays quiet for a normal series and leaves nothing worth storing', () => {
+    const t = evaluateAlert(undefined, verdict(false), detector, {}, t0);
+    expect(t.alert).toBe('none');
+    expect(t.notifications).toEqual([]);
+    expect(isQuiescent(t.state)).toBe(true);
+  });
+
+  it('follows the documented timeline: fire, quiet, repeat after 240 min, resolve after 2 normal', () => {
+    // minute 0 anomalous .. minute 240 anomalous, then 2 normal.
+    const pattern = [...Array.from({ length: 241 }, () => true), false, false];
+    const { alerts, kinds, state } = timeline(pattern);
+    expect(alerts[0]).toBe('firing');
+    expect(alerts.slice(1, 240).every((a) => a === 'none')).toBe(true);
+    expect(alerts[240]).toBe('repeat');
+    expect(alerts[241]).toBe('none');
+    expect(alerts[242]).toBe('resolved');
+    expect(kinds).toEqual(['firing', 'repeat', 'resolved']);
+    expect(state?.status).toBe('ok');
+    expect(isQuiescent({ ...state!, pending: [] })).toBe(true);
+  });
+
+  it('does not resolve on a single normal point between anomalous ones', () => {
+    const { kinds } = timeline([true, false, true, false, true]);
+    expect(kinds).toEqual(['firing']);
+  });
+
+  it('waits for forEvaluations consecutive anomalous evaluations before firing', () => {
+    const det = { ...detector, forEvaluations: 3 };
+    const { alerts } = timeline([true, true, false, true, true, true], {}, det);
+    expect(alerts).toEqual(['none', 'none', 'none', 'none', 'none', 'firing']);
+  });
+
+  it('honours repeatIntervalMinutes, resolveAfter and sendResolved=false', () => {
+    const policy = { repeatIntervalMinutes: 2, resolveAfter: 1, sendResolved: false };
+    const { alerts, kinds } = timeline([true, true, true, false, true], policy);
+    expect(alerts).toEqual(['firing', 'none', 'repeat', 'resolved', 'firing']);
+    expect(kinds).toEqual(['firing', 'repeat', 'firing']);
+  });
+
+  it('resolved notification spans the whole alert and names the last numbers', () => {
+    const { state } = timeline([true, true]);
+    const t1 = evaluateAlert(state, verdict(false), detector, {}, t0 + 10 * minuteMs);
+    const t2 = evaluateAlert({ ...t1.state, version: 3 }, verdict(false), detector, {}, t0 + 11 * minuteMs);
+    const resolved = t2.notifications[0]!;
+    expect(resolved.kind).toBe('resolved');
+    expect(resolved.startsAtMs).toBe(t0);
+    expect(resolved.endsAtMs).toBe(t0 + 11 * minuteMs);
+    expect(resolved.value).toBe(0.2);
+  });
+
+  it('keeps pending deliveries of the previous state', () => {
+    const first = evaluateAlert(undefined, verdict(true), detector, {}, t0);
+    const pending = [{ sink: 'slack', notification: first.notifications[0]!, attempts: 1, lastError: 'HTTP 503' }];
+    const stored: AlertState = { ...first.state, pending, version: 1 };
+    const next = evaluateAlert(stored, verdict(true), detector, {}, t0 + minuteMs);
+    expect(next.state.pending).toEqual(pending);
+    expect(next.state.version).toBe(1);
+  });
+
+  it('firing and resolved alternate over any sequence of evaluations', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 60 }), fc.integer({ min: 1, max: 5 }), (pattern, repeat) => {
+        const { kinds } = timeline(pattern, { repeatIntervalMinutes: repeat });
+        // firing and resolved alternate: never two firings without a resolve in between.
+        const transitions = kinds.filter((k) => k !== 'repeat');
+        transitions.forEach((k, i) => expect(k).toBe(i % 2 === 0 ? 'firing' : 'resolved'));
+      }),
+    );
+  });
+});
+
+describe('evaluateAbsent', () => {
+  it('resolves a firing series that left the query result after resolveAfter runs', () => {
+    const fired = evaluateAlert(undefined, verdict(true), detector, {}, t0);
+    const s1 = evaluateAbsent({ ...fired.state, version: 1 }, detector, {}, t0 + minuteMs);
+    expect(s1.alert).toBe('none');
+    const s2 = evaluateAbsent({ ...s1.state, version: 2 }, detector, {}, t0 + 2 * minuteMs);
+    expect(s2.alert).toBe('resolved');
+    expect(s2.notifications[0]).toMatchObject({ kind: 'resolved', labels, value: 9.5, score: 0.81 });
+  });
+
+  it('forgets an anomalous streak that had not fired yet', () => {
+    const det = { ...detector, forEvaluations: 2 };
+    const first = evaluateAlert(undefined, verdict(true), det, {}, t0);
+    const absent = evaluateAbsent({ ...first.state, version: 1 }, det, {}, t0 + minuteMs);
+    expect(isQuiescent(absent.state)).toBe(true);
+  });
+});
+
+describe('graphUrl', () => {
+  it('strips credentials and query from the base and encodes the PromQL', () => {
+    const url = graphUrl('https://user:pw@prom.example/prometheus/?token=abc', 'rate(x{a="b"}[5m])');
+    expect(url).toBe('https://prom.example/prometheus/graph?g0.expr=rate(x%7Ba%3D%22b%22%7D%5B5m%5D)&g0.tab=0');
+    expect(url).not.toContain('pw');
+    expect(url).not.toContain('abc');
+  });
+
+  it('gives no link for a missing or non-http base', () => {
+    expect(graphUrl(undefined, 'up')).toBeUndefined();
+    expect(graphUrl('file:///tmp/x', 'up')).toBeUndefined();
+  });
+});
