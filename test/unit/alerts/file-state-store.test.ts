@@ -20,14 +20,13 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function freshDir(): Promise<string> {
+function freshDir(): string {
   counter += 1;
-  const dir = join(root, `case-${counter}`);
-  return dir;
+  return join(root, `case-${counter}`);
 }
 
 describeStateStoreContract('file', async () => {
-  const dir = await freshDir();
+  const dir = freshDir();
   return {
     store: createFileStateStore({ path: join(dir, 'nested', 'state.json') }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
@@ -51,7 +50,7 @@ function state(overrides: Partial<AlertState> = {}): AlertState {
 
 describe('file state store', () => {
   it('writes by rename: a readable JSON file and no temp or lock files left behind', async () => {
-    const dir = await freshDir();
+    const dir = freshDir();
     const path = join(dir, 'state.json');
     const store = createFileStateStore({ path });
     const v1 = await store.put(state());
@@ -62,7 +61,7 @@ describe('file state store', () => {
   });
 
   it('two store instances on one file (two processes in effect) let exactly one of 20 writers win', async () => {
-    const path = join(await freshDir(), 'state.json');
+    const path = join(freshDir(), 'state.json');
     const a = createFileStateStore({ path });
     const b = createFileStateStore({ path });
     const results = await Promise.all(
@@ -73,7 +72,7 @@ describe('file state store', () => {
   });
 
   it('separate OS processes racing on the same transition: exactly one wins', async () => {
-    const path = join(await freshDir(), 'state.json');
+    const path = join(freshDir(), 'state.json');
     const store = createFileStateStore({ path });
     const base = await store.put(state());
     const script = join(root, `racer-${counter}.mts`);
@@ -99,7 +98,7 @@ process.stdout.write(String(results.filter((r) => r !== undefined).length));
   }, 30_000);
 
   it('breaks a lock left by a dead process once it is stale', async () => {
-    const path = join(await freshDir(), 'state.json');
+    const path = join(freshDir(), 'state.json');
     const store = createFileStateStore({ path, staleLockMs: 1_000, lockTimeoutMs: 5_000 });
     await store.put(state()); // creates the folder
     await writeFile(`${path}.lock`, '4242 dead-process');
@@ -110,7 +109,7 @@ process.stdout.write(String(results.filter((r) => r !== undefined).length));
   });
 
   it('waits for a live lock and then fails with a clear error naming the lock file', async () => {
-    const path = join(await freshDir(), 'state.json');
+    const path = join(freshDir(), 'state.json');
     const store = createFileStateStore({ path, staleLockMs: 60_000, lockTimeoutMs: 200 });
     await store.put(state());
     await writeFile(`${path}.lock`, '4242 busy-process');
@@ -122,7 +121,7 @@ process.stdout.write(String(results.filter((r) => r !== undefined).length));
   });
 
   it('refuses a corrupt file instead of forgetting alerts', async () => {
-    const path = join(await freshDir(), 'state.json');
+    const path = join(freshDir(), 'state.json');
     const store = createFileStateStore({ path });
     await store.put(state());
     await writeFile(path, '{"format": "aiops-detector/alert-state", "formatVersion": 1, "detectors": {');
