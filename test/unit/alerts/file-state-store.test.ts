@@ -25,12 +25,12 @@ function freshDir(): string {
   return join(root, `case-${counter}`);
 }
 
-describeStateStoreContract('file', async () => {
+describeStateStoreContract('file', () => {
   const dir = freshDir();
-  return {
+  return Promise.resolve({
     store: createFileStateStore({ path: join(dir, 'nested', 'state.json') }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
+  });
 });
 
 function state(overrides: Partial<AlertState> = {}): AlertState {
