@@ -1,0 +1,244 @@
+/**
+ * Prometheus remote write 1.0 client. Writes samples to a Prometheus started with
+ * `--web.enable-remote-write-receiver` (`/api/v1/write`), to Amazon Managed Service for
+ * Prometheus (`/workspaces/<id>/api/v1/remote_write`, SigV4) or to anything else that speaks the
+ * protocol (Mimir, Thanos Receive, VictoriaMetrics). Used after each run to write scores back
+ * ({@link scoreSamples}) and, by the Prometheus StateStore adapter, to write alert state.
+ *
+ * Retries follow the shared policy (lib/http/client.ts): 5xx, 429 and network errors are tried
+ * again; other 4xx are final, because Prometheus answers 400 for samples it will never take
+ * (out of order, duplicate timestamp with another value, too old).
+ */
+import axios from 'axios';
+import type { PrometheusAuth, SecretRef } from '../config/config.js';
+import { createHttpClient, describeHttpFailure } from '../http/client.js';
+import { isRetryableStatus } from '../http/retry-policy.js';
+import { redactSecrets, redactUrl } from '../redact.js';
+import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
+import { RemoteWriteError } from './errors.js';
+import { encodeWriteRequestBody, toTimeSeries, type RemoteWriteSample, type TimeSeries } from './write-request.js';
+
+/** A request about to be sent, as a SigV4 signer needs it. */
+export interface SignableRequest {
+  method: 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/**
+ * Signs a request for AWS (SigV4, service `aps` for Amazon Managed Prometheus) and returns the
+ * complete set of headers to send. Injected so that the writer shares the Prometheus source's
+ * signer instead of carrying its own copy.
+ */
+export type RequestSigner = (
+  request: SignableRequest,
+  options: { region: string; service: string; signal?: AbortSignal },
+) => Promise<Record<string, string>>;
+
+export interface RemoteWriterOptions {
+  /** Full remote write endpoint; {@link remoteWriteUrlFor} derives it from a query URL. */
+  url: string;
+  /** Same shape as the Prometheus source's auth. Default: none, or SigV4 for an `aps-workspaces` URL. */
+  auth?: PrometheusAuth;
+  /** Extra headers on every request, e.g. `X-Scope-OrgID` for Mimir or Cortex. */
+  headers?: Readonly<Record<string, string>>;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Retries after the first attempt, for 5xx, 429 and network errors. */
+  retries: number;
+  /** Samples per request; larger writes are split (in series order). Default 5000. */
+  maxSamplesPerRequest?: number;
+}
+
+export interface RemoteWriterDeps {
+  /** Required for SigV4 auth. */
+  sign?: RequestSigner;
+  /** Resolves bearer tokens and basic-auth passwords; default lib/secrets/resolve-secret.ts. */
+  resolveSecret?: (ref: SecretRef, options: { signal?: AbortSignal }) => Promise<string>;
+  /** Seeded in tests (retry jitter only). */
+  random?: () => number;
+  now?: () => Date;
+  onRetry?: (info: { retryNumber: number; delayMs: number; reason: string }) => void;
+}
+
+export interface RemoteWriteResult {
+  samples: number;
+  series: number;
+  requests: number;
+}
+
+export interface RemoteWriter {
+  /** Secret-free, for logs: `remote write http://prometheus:9090`. */
+  readonly description: string;
+  /**
+   * Sends the samples; resolves when every request was accepted (2xx). Throws
+   * {@link RemoteWriteError} (with `retryable` and `status`) on the first request that failed
+   * for good, or `InputError` for samples that cannot be encoded (nothing is sent then).
+   * Requests before a failed one stay written.
+   */
+  write(samples: readonly RemoteWriteSample[], options?: { signal?: AbortSignal }): Promise<RemoteWriteResult>;
+}
+
+const ampHostPattern = /^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+/**
+ * The remote write endpoint that belongs to a Prometheus query URL (the `prometheus.url` of the
+ * config): `http://prom:9090` -> `http://prom:9090/api/v1/write`;
+ * `https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1` ->
+ * `.../workspaces/ws-1/api/v1/remote_write`. A path prefix (`/prometheus`) is kept.
+ */
+export function remoteWriteUrlFor(prometheusUrl: string): string {
+  const url = new URL(prometheusUrl);
+  const base = url.pathname.replace(/\/+$/, '');
+  const path = ampHostPattern.test(url.hostname) ? '/api/v1/remote_write' : '/api/v1/write';
+  url.pathname = `${base}${path}`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/** Builds a remote writer; validates the options, resolves no secret yet. */
+export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWriterDeps = {}): RemoteWriter {
+  const endpoint = new URL(options.url); // throws early on a malformed URL
+  const description = `remote write ${endpoint.protocol}//${endpoint.host}`;
+  const auth = effectiveAuth(options.auth, endpoint);
+  if (auth.type === 'sigv4' && !deps.sign) {
+    throw new RemoteWriteError(
+      `${description}: SigV4 auth needs a signer (deps.sign); the caller must pass the Prometheus source's SigV4 signer`,
+      { retryable: false },
+    );
+  }
+  const maxSamplesPerRequest = options.maxSamplesPerRequest ?? 5000;
+  if (!Number.isInteger(maxSamplesPerRequest) || maxSamplesPerRequest < 1) {
+    throw new RemoteWriteError(`${description}: maxSamplesPerRequest must be a positive integer`, { retryable: false });
+  }
+  const resolve = deps.resolveSecret ?? ((ref, { signal }) => defaultResolveSecret(ref, { signal }));
+  const client = createHttpClient({
+    timeoutMs: options.timeoutMs,
+    retry: { retries: options.retries },
+    random: deps.random,
+    now: deps.now,
+    onRetry: deps.onRetry,
+  });
+
+  async function send(timeseries: TimeSeries[], signal: AbortSignal | undefined): Promise<void> {
+    const body = encodeWriteRequestBody(timeseries);
+    const secrets: string[] = [];
+    let headers: Record<string, string> = {
+      ...options.headers,
+      'Content-Encoding': 'snappy',
+      'Content-Type': 'application/x-protobuf',
+      'User-Agent': 'aiops-detector',
+      'X-Prometheus-Remote-Write-Version': '0.1.0',
+    };
+    if (auth.type === 'bearer') {
+      const token = await resolve(auth.token, { signal });
+      secrets.push(token);
+      headers.Authorization = `Bearer ${token}`;
+    } else if (auth.type === 'basic') {
+      const password = await resolve(auth.password, { signal });
+      secrets.push(password);
+      headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
+    } else if (auth.type === 'sigv4') {
+      // Checked in createRemoteWriter; SigV4 signs the body, so it runs once per request body.
+      headers = await deps.sign!(
+        { method: 'POST', url: options.url, headers, body },
+        { region: auth.region, service: auth.service, signal },
+      );
+    }
+    try {
+      await client.post(options.url, Buffer.from(body.buffer, body.byteOffset, body.byteLength), {
+        headers,
+        signal,
+        responseType: 'text',
+        // The body is already bytes; keep axios from serialising it again.
+        transformRequest: [(data: unknown) => data],
+      });
+    } catch (error) {
+      throw toRemoteWriteError(error, description, secrets);
+    }
+  }
+
+  return {
+    description,
+    async write(samples, writeOptions = {}) {
+      const timeseries = toTimeSeries(samples);
+      let requests = 0;
+      for (const batch of batches(timeseries, maxSamplesPerRequest)) {
+        await send(batch, writeOptions.signal);
+        requests++;
+      }
+      return { samples: samples.length, series: timeseries.length, requests };
+    },
+  };
+}
+
+function effectiveAuth(auth: PrometheusAuth | undefined, endpoint: URL): PrometheusAuth {
+  if (auth) return auth;
+  const amp = ampHostPattern.exec(endpoint.hostname);
+  if (amp) return { type: 'sigv4', region: amp[1]!, service: 'aps' };
+  return { type: 'none' };
+}
+
+/** Splits series into requests of at most `max` samples; a series is never split unless it alone is larger. */
+function* batches(timeseries: TimeSeries[], max: number): Generator<TimeSeries[]> {
+  let current: TimeSeries[] = [];
+  let count = 0;
+  for (const series of timeseries) {
+    for (let start = 0; start < series.samples.length; start += max) {
+      const part = start === 0 && series.samples.length <= max ? series : { labels: series.labels, samples: series.samples.slice(start, start + max) };
+      if (count + part.samples.length > max && current.length > 0) {
+        yield current;
+        current = [];
+        count = 0;
+      }
+      current.push(part);
+      count += part.samples.length;
+    }
+  }
+  if (current.length > 0) yield current;
+}
+
+function toRemoteWriteError(error: unknown, description: string, secrets: string[]): RemoteWriteError {
+  if (axios.isCancel(error) || (axios.isAxiosError(error) && error.code === 'ERR_CANCELED')) {
+    return new RemoteWriteError(`${description}: cancelled`, { retryable: true });
+  }
+  const failure = describeHttpFailure(error);
+  if (failure.status === undefined) {
+    return new RemoteWriteError(`${description} failed: ${failure.reason}`, { retryable: true, cause: stripRequest(error) });
+  }
+  const retryable = isRetryableStatus(failure.status);
+  const answer = responseText(error, secrets);
+  const hint = failure.status === 400 && /out of (order|bounds)|duplicate sample|too old/i.test(answer)
+    ? ' (Prometheus keeps one value per series and timestamp, in time order: these samples are older than, or clash with, what it already has; not retried)'
+    : failure.status === 404
+      ? ' (is the remote write receiver enabled? Prometheus needs --web.enable-remote-write-receiver)'
+      : retryable
+        ? ''
+        : ' (not retried)';
+  return new RemoteWriteError(
+    `${description} rejected: HTTP ${failure.status}${answer ? ` ${answer}` : ''}${hint}`,
+    { retryable, status: failure.status, cause: stripRequest(error) },
+  );
+}
+
+/** The server's answer, one line, at most 300 characters, with any credential removed. */
+function responseText(error: unknown, secrets: string[]): string {
+  if (!axios.isAxiosError(error)) return '';
+  const data: unknown = error.response?.data;
+  const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : '';
+  return redactSecrets(text.replace(/\s+/g, ' ').trim().slice(0, 300), secrets);
+}
+
+/**
+ * axios errors carry the request config (headers with the Authorization value, the URL).
+ * The cause keeps only what helps diagnose, so logging `error.cause` leaks nothing.
+ */
+function stripRequest(error: unknown): Error | undefined {
+  if (!axios.isAxiosError(error)) return error instanceof Error ? error : undefined;
+  const url = error.config?.url;
+  const stripped = new Error(`${error.code ?? 'HTTP error'}${url ? ` ${redactUrl(url)}` : ''}`);
+  stripped.name = 'AxiosError';
+  return stripped;
+}
