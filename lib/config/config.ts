@@ -3,6 +3,7 @@
  * lib/config/schema.ts produces exactly this (frozen) from a YAML file and/or the seed's
  * environment variables. Durations carry their unit in the name.
  */
+import type { LogLevel } from '../log.js';
 import type { Severity } from '../sinks/sink.js';
 
 /** Where a secret value (webhook URL, token, password) comes from. Never logged. */
@@ -20,7 +21,18 @@ export type PrometheusAuth =
   /** Amazon Managed Service for Prometheus; on automatically for an `aps-workspaces` URL. */
   | { type: 'sigv4'; region: string; service: string };
 
+/**
+ * Recorded `query_range` responses served instead of a live Prometheus (lib/sources/file): the
+ * embedded demo and offline replays. `path` is absolute once loaded.
+ */
+export interface RecordingConfig {
+  path: string;
+  /** Shift the recording so its newest sample lands on the requested window's end. */
+  rebase: boolean;
+}
+
 export interface PrometheusConfig {
+  /** Base URL (path prefix included). With `recording`, only used for graph links. */
   url: string;
   auth: PrometheusAuth;
   headers: Readonly<Record<string, string>>;
@@ -28,6 +40,8 @@ export interface PrometheusConfig {
   caFile?: string;
   timeoutMs: number;
   retries: number;
+  /** When set, queries are answered from this recording and `url` is never contacted. */
+  recording?: RecordingConfig;
 }
 
 export type FeatureName = 'value' | 'diff';
@@ -85,4 +99,6 @@ export interface Config {
   alerts: AlertsConfig;
   /** Detectors evaluated at the same time. */
   concurrency: number;
+  /** Diagnostic log level (`LOG_LEVEL` overrides it). Optional so hand-built configs stay valid. */
+  logLevel?: LogLevel;
 }

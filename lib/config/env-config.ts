@@ -1,0 +1,99 @@
+/**
+ * The seed's environment variables, which still work on their own and make one detector:
+ * PROMETHEUS_URL, PROM_QUERY, WINDOW_MINUTES, STEP, CONTAMINATION, MIN_POINTS, ALERT_WEBHOOK,
+ * plus WEBHOOK_FORMAT, STATE_STORE and LOG_LEVEL. They become the same plain object a YAML file
+ * would hold, so one schema checks both.
+ */
+import { ConfigError } from './errors.js';
+import { inferSinkType, sinkTypeOfFormat, webhookFormats, type WebhookFormat } from './webhook-format.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variables that configure detection (not CONFIG_FILE, LOG_LEVEL, or secrets by name). */
+export const seedEnvVars = [
+  'PROMETHEUS_URL',
+  'PROM_QUERY',
+  'WINDOW_MINUTES',
+  'STEP',
+  'CONTAMINATION',
+  'MIN_POINTS',
+  'ALERT_WEBHOOK',
+  'WEBHOOK_FORMAT',
+  'STATE_STORE',
+] as const;
+
+/** Name of the single detector the environment makes. */
+export const envDetectorName = 'default';
+
+/** Config path -> variable, so problems name what the user set. */
+const envVarOfPath: Record<string, string> = {
+  'prometheus.url': 'PROMETHEUS_URL',
+  'detectors[0].query': 'PROM_QUERY',
+  'detectors[0].windowMinutes': 'WINDOW_MINUTES',
+  'detectors[0].stepSeconds': 'STEP',
+  'detectors[0].contamination': 'CONTAMINATION',
+  'detectors[0].minPoints': 'MIN_POINTS',
+  'detectors[0]': 'WINDOW_MINUTES/STEP/MIN_POINTS',
+  'alerts.stateStore': 'STATE_STORE',
+  logLevel: 'LOG_LEVEL',
+};
+
+/** `detectors[0].windowMinutes` -> `WINDOW_MINUTES`; other paths unchanged. */
+export function envVarForPath(path: string): string {
+  return envVarOfPath[path] ?? path;
+}
+
+/** True when a variable is set to something other than blanks. */
+export function isSet(env: Env, name: string): boolean {
+  return (env[name] ?? '').trim() !== '';
+}
+
+/** A numeric string as a number; anything else as it is, for the schema to reject by name. */
+function numberOrText(text: string): number | string {
+  const trimmed = text.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : trimmed;
+}
+
+/**
+ * The config object the environment describes. The webhook URL itself never enters it: the
+ * sink gets `{ env: 'ALERT_WEBHOOK' }`, resolved when sending. Throws {@link ConfigError} for
+ * an unknown WEBHOOK_FORMAT (the one variable checked here, as it chooses the sink type).
+ */
+export function configObjectFromEnv(env: Env): Record<string, unknown> {
+  const get = (name: string): string | undefined => (isSet(env, name) ? (env[name] ?? '').trim() : undefined);
+
+  const detector: Record<string, unknown> = { name: envDetectorName, query: get('PROM_QUERY') };
+  const window = get('WINDOW_MINUTES');
+  if (window !== undefined) detector.windowMinutes = window;
+  const step = get('STEP');
+  if (step !== undefined) detector.stepSeconds = step;
+  const contamination = get('CONTAMINATION');
+  if (contamination !== undefined) detector.contamination = contamination === 'auto' ? 'auto' : numberOrText(contamination);
+  const minPoints = get('MIN_POINTS');
+  if (minPoints !== undefined) detector.minPoints = numberOrText(minPoints);
+
+  const alerts: Record<string, unknown> = {};
+  const stateStore = get('STATE_STORE');
+  if (stateStore !== undefined) alerts.stateStore = stateStore;
+  const webhook = get('ALERT_WEBHOOK');
+  const format = get('WEBHOOK_FORMAT')?.toLowerCase();
+  if (format !== undefined && !(webhookFormats as readonly string[]).includes(format)) {
+    throw new ConfigError('environment', [
+      `WEBHOOK_FORMAT: must be one of slack, teams, alertmanager, generic (got ${JSON.stringify(format)})`,
+    ]);
+  }
+  if (webhook !== undefined) {
+    // The value is read here only to guess its format; it is not kept.
+    const type = format !== undefined ? sinkTypeOfFormat(format as WebhookFormat) : inferSinkType(webhook);
+    alerts.sinks = [{ name: type, type, url: { env: 'ALERT_WEBHOOK' } }];
+  } else if (format !== undefined) {
+    throw new ConfigError('environment', ['WEBHOOK_FORMAT: is set but ALERT_WEBHOOK is not; set the webhook URL too']);
+  }
+
+  const object: Record<string, unknown> = { detectors: [detector], alerts };
+  const url = get('PROMETHEUS_URL');
+  if (url !== undefined) object.prometheus = { url };
+  const logLevel = get('LOG_LEVEL');
+  if (logLevel !== undefined) object.logLevel = logLevel.toLowerCase();
+  return object;
+}
