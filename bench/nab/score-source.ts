@@ -1,0 +1,102 @@
+/**
+ * Where the anomaly scores of a NAB run come from: the project's detector replayed over a
+ * data file (the real benchmark), or a published detector's scores read from
+ * ../shared/nab/reference (a labelled baseline that proves the harness end to end).
+ */
+import type { DetectorConfig } from '../../lib/config/config.js';
+import { defaultDetector } from '../../lib/detect/defaults.js';
+import { InputError } from '../../lib/errors.js';
+import { readNabDataFile, readNabWindows, readReferenceScores } from './corpus.js';
+
+export type ScoreSource =
+  /** Published scores of `detector` (reference/<detector>/...). */
+  | { readonly kind: 'reference'; readonly detector: string }
+  /**
+   * Our detector with its defaults (and `overrides` for experiments, the same for every
+   * file). `signal: 'score'` scores the anomaly score, `'alert'` the 0/1 alert column.
+   */
+  | {
+      readonly kind: 'detector';
+      readonly overrides: Partial<DetectorConfig>;
+      readonly signal: 'score' | 'alert';
+    };
+
+/** Scores of one file, one per row. */
+export interface FileScores {
+  readonly name: string;
+  readonly scores: Float64Array;
+  /** 1 where an alert was firing (detector runs only; zeros for a reference). */
+  readonly alerts: Uint8Array;
+  readonly elapsedMs: number;
+}
+
+/** The shape of lib/detect/backtest.ts' `backtestSeries` this harness relies on. */
+interface BacktestRow {
+  readonly anomalyScore: number;
+  readonly alert: unknown;
+}
+type BacktestSeries = (
+  series: { timestampsMs: Float64Array; values: Float64Array },
+  detector: DetectorConfig,
+) => { rows: readonly BacktestRow[] } | Promise<{ rows: readonly BacktestRow[] }>;
+
+/** The detector settings of a run: the defaults users get, plus experiment overrides. */
+export function detectorSettings(overrides: Partial<DetectorConfig>): DetectorConfig {
+  return defaultDetector({ name: 'nab', ...overrides });
+}
+
+/** An `alert` cell of a backtest row means "firing" unless it is false, 0, '' or 'none'. */
+function isFiring(alert: unknown): boolean {
+  if (typeof alert === 'string') return alert !== '' && alert !== 'none' && alert !== 'resolved';
+  return Boolean(alert);
+}
+
+async function loadBacktest(): Promise<BacktestSeries> {
+  // Imported by name at run time so this harness builds while lib/detect/backtest.ts is
+  // written in parallel; its absence is reported as a clear error below.
+  const modulePath = '../../lib/detect/backtest.js';
+  let loaded: { backtestSeries?: unknown };
+  try {
+    loaded = (await import(modulePath)) as { backtestSeries?: unknown };
+  } catch (error) {
+    throw new InputError('lib/detect/backtest.ts cannot be loaded; use --reference <detector> meanwhile', {
+      cause: error,
+    });
+  }
+  if (typeof loaded.backtestSeries !== 'function') {
+    throw new InputError('lib/detect/backtest.ts does not export backtestSeries');
+  }
+  return loaded.backtestSeries as BacktestSeries;
+}
+
+/** Produces the scores of one NAB file from `source`. */
+export async function produceScores(nabDir: string, name: string, source: ScoreSource): Promise<FileScores> {
+  const started = performance.now();
+  const file = readNabDataFile(nabDir, name, readNabWindows(nabDir));
+  const rowCount = file.values.length;
+  if (source.kind === 'reference') {
+    return {
+      name,
+      scores: readReferenceScores(nabDir, source.detector, name, rowCount),
+      alerts: new Uint8Array(rowCount),
+      elapsedMs: performance.now() - started,
+    };
+  }
+  const backtestSeries = await loadBacktest();
+  const { rows } = await backtestSeries(
+    { timestampsMs: file.timestampsMs, values: file.values },
+    detectorSettings(source.overrides),
+  );
+  if (rows.length !== rowCount) {
+    throw new InputError(`${name}: the backtest returned ${rows.length} rows for ${rowCount} input rows`);
+  }
+  const scores = new Float64Array(rowCount);
+  const alerts = new Uint8Array(rowCount);
+  rows.forEach((row, i) => {
+    alerts[i] = isFiring(row.alert) ? 1 : 0;
+    // Rows before the detector has enough history carry no score: they count as 0.
+    const score = Number.isFinite(row.anomalyScore) ? Math.min(1, Math.max(0, row.anomalyScore)) : 0;
+    scores[i] = source.signal === 'alert' ? alerts[i] : score;
+  });
+  return { name, scores, alerts, elapsedMs: performance.now() - started };
+}
