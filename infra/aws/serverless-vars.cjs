@@ -1,0 +1,101 @@
+/**
+ * The parts of serverless.yml that depend on whether a param is set, computed at package time.
+ * osls' variable syntax has no `if`, and CloudFormation `Fn::If` would leave disabled parts in
+ * the template; this keeps the template to exactly what is deployed:
+ *
+ *   provider.vpc:                 ${file(./infra/aws/serverless-vars.cjs):vpc}
+ *   provider.iam.role.statements: ${file(./infra/aws/serverless-vars.cjs):iamStatements}
+ *
+ * osls calls each export with `{ resolveVariable }`; params come from `--param key=value` or
+ * the `params.default` block of serverless.yml. CommonJS because osls loads it with require.
+ */
+/* global module */
+'use strict';
+
+/** `a, b,,c` -> ['a', 'b', 'c']. */
+function splitList(text) {
+  return String(text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/** A param's value, '' when it is set to nothing (params.default holds '' for optional ones). */
+async function param(resolveVariable, name) {
+  const value = await resolveVariable(`param:${name}`);
+  return value == null ? '' : String(value).trim();
+}
+
+/**
+ * VpcConfig for a private Prometheus endpoint, or null (no VPC, and then osls adds no ENI
+ * policy either). Both lists are needed: a Lambda in a VPC needs subnets and security groups.
+ */
+async function vpc({ resolveVariable }) {
+  const subnetIds = splitList(await param(resolveVariable, 'subnetIds'));
+  const securityGroupIds = splitList(await param(resolveVariable, 'securityGroupIds'));
+  if (subnetIds.length === 0 && securityGroupIds.length === 0) return null;
+  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
+    throw new Error(
+      'serverless.yml: a VPC needs both params subnetIds and securityGroupIds (comma-separated); ' +
+        `got ${subnetIds.length} subnet(s) and ${securityGroupIds.length} security group(s)`,
+    );
+  }
+  return { subnetIds, securityGroupIds };
+}
+
+/**
+ * The IAM resource of the webhook secret: an ARN as given, or for a name the ARN pattern of
+ * that name in this account and region. Secrets Manager appends `-` and six random characters
+ * to a secret's ARN; `??????` matches exactly those six, so `team` does not also grant
+ * `team-prod` (which a trailing `*` would).
+ */
+function secretResource(secretId) {
+  if (secretId.startsWith('arn:')) return secretId;
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:secret:${secretId}-??????`,
+      ],
+    ],
+  };
+}
+
+/** Least-privilege statements: one secret, one table, and the AMP workspace when one is set. */
+async function iamStatements({ resolveVariable }) {
+  const secretId = await param(resolveVariable, 'alertWebhookSecretId');
+  if (secretId === '') throw new Error('serverless.yml: param alertWebhookSecretId (secret name or ARN) is required');
+  if (secretId.includes('*')) throw new Error('serverless.yml: param alertWebhookSecretId must not contain "*"');
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [secretResource(secretId)],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Resource: [{ 'Fn::GetAtt': ['AlertStateTable', 'Arn'] }],
+    },
+  ];
+  const workspaceArn = await param(resolveVariable, 'apsWorkspaceArn');
+  if (workspaceArn !== '') {
+    if (!workspaceArn.startsWith('arn:') || workspaceArn.includes('*')) {
+      throw new Error('serverless.yml: param apsWorkspaceArn must be a workspace ARN (arn:aws:aps:REGION:ACCOUNT:workspace/ws-...)');
+    }
+    statements.push({
+      Effect: 'Allow',
+      Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata'],
+      Resource: [workspaceArn],
+    });
+  }
+  return statements;
+}
+
+module.exports = { vpc, iamStatements, splitList, secretResource };
