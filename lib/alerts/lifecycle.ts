@@ -12,6 +12,7 @@
 import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
 import type { Labels } from '../sources/source.js';
 import { seriesKey } from '../series-key.js';
+import { formatNumber } from '../sinks/format.js';
 import type { AlertState } from './state-store.js';
 
 /** The value of the `alert` field of a series' log line. */
@@ -88,11 +89,6 @@ export function graphUrl(prometheusUrl: string | undefined, query: string): stri
 /** `{job="api",path="/"}` for a summary; `{}` for a series without labels. */
 function labelText(labels: Labels): string {
   return seriesKey(labels);
-}
-
-function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
 }
 
 function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
