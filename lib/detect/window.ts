@@ -1,0 +1,51 @@
+/**
+ * What "the window" of a detector is, in one place: the scheduled run asks Prometheus for
+ * {@link detectionWindow} and the backtest replays the same number of points, so both score
+ * the newest point against the same amount of history.
+ */
+import type { DetectorConfig } from '../config/config.js';
+import { InputError } from '../errors.js';
+
+/** Points in a full window: windowMinutes * 60 / stepSeconds, rounded down, at least 1. */
+export function windowPoints(detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>): number {
+  // A tiny epsilon keeps 0.1 * 60 / 6 (= 0.99999...) from losing a point to float rounding.
+  return Math.max(1, Math.floor((detector.windowMinutes * 60) / detector.stepSeconds + 1e-9));
+}
+
+/**
+ * The range to query for the window ending at `nowMs`: the end aligned down to the step (so
+ * every run of a detector sees the same grid, and the seed's window end is reproducible) and
+ * the start such that the inclusive range [startMs, endMs] holds exactly {@link windowPoints}
+ * samples, the newest at `endMs`.
+ */
+export function detectionWindow(
+  detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>,
+  nowMs: number,
+): { startMs: number; endMs: number } {
+  const stepMs = detector.stepSeconds * 1000;
+  const endMs = Math.floor(nowMs / stepMs) * stepMs;
+  return { startMs: endMs - (windowPoints(detector) - 1) * stepMs, endMs };
+}
+
+/**
+ * The typical spacing of a series: the median of its consecutive timestamp differences (robust
+ * to a few gaps). Timestamps must be finite and strictly increasing; the error names the
+ * 0-based index of the first offender.
+ */
+export function medianSpacingMs(timestampsMs: Float64Array): number {
+  const n = timestampsMs.length;
+  if (n < 2) throw new InputError(`need at least 2 timestamps to infer the spacing, got ${n}`);
+  const gaps = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) {
+    const gap = timestampsMs[i]! - timestampsMs[i - 1]!;
+    if (!(gap > 0)) {
+      throw new InputError(
+        `timestamps must be strictly increasing: point ${i} (${timestampsMs[i]}) is not after point ${i - 1} (${timestampsMs[i - 1]})`,
+      );
+    }
+    gaps[i - 1] = gap;
+  }
+  gaps.sort();
+  const mid = gaps.length >> 1;
+  return gaps.length % 2 === 1 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+}
