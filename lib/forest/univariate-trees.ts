@@ -1,0 +1,220 @@
+import type { Matrix } from './matrix.js';
+import { averagePathLength } from './path-length.js';
+
+/**
+ * A forest on one feature, stored as what a tree on a line is: an ordered list of intervals.
+ * Tree t has `leafCount[t]` leaves, left to right; leaf k covers (upper[k - 1], upper[k]] and is
+ * credited `value[k]` (its depth plus c(its size)). `upper` of the last leaf is +Infinity.
+ * Row t of both arrays starts at t * stride.
+ *
+ * The trees are the ones {@link buildForest} in trees.ts grows from the same seed (same draws,
+ * same splits, same order); only the way they are built and walked differs:
+ * - fit: the subsample is sorted once per tree, so a node is a range of it, its min and max are
+ *   its ends, and a split is a binary search instead of a pass that moves rows;
+ * - score: rows are sorted once, and each tree is a merge of sorted rows with its intervals,
+ *   O(rows + leaves) per tree instead of O(rows x height), with predictable branches.
+ */
+export interface UnivariateForest {
+  readonly trees: number;
+  readonly stride: number;
+  readonly leafCount: Int32Array;
+  readonly upper: Float64Array;
+  readonly value: Float64Array;
+}
+
+/** 2^-32: turns a uint32 into [0, 1) by a multiplication, exactly as dividing by 2^32 does. */
+const TWO_TO_MINUS_32 = 1 / 4294967296;
+
+/** Grows `trees` trees on subsamples of psi values of `x`. Inputs are validated by the caller. */
+export function buildUnivariateForest(x: Float64Array, trees: number, psi: number, seed: number): UnivariateForest {
+  const b = new UnivariateBuilder(x, trees, psi, seed);
+  for (let t = 0; t < trees; t++) buildTree(b, t);
+  return { trees, stride: psi, leafCount: b.leafCount, upper: b.upper, value: b.value };
+}
+
+/** Per-forest scratch and output, one fixed shape so `buildTree` is optimised once and reused. */
+class UnivariateBuilder {
+  readonly x: Float64Array;
+  readonly rows: number;
+  readonly psi: number;
+  readonly height: number;
+  /**
+   * State of the mulberry32 generator of random.ts, carried from tree to tree. Its step is
+   * written out inline below (the same stream as `Mulberry32`): a method call returning a
+   * double in these loops cost more than the rest of the node's work.
+   */
+  rngState: number;
+  readonly leafCredit: Float64Array;
+  /** All values, sorted once per fit; a subsample is a set of ranks into it. */
+  readonly sorted: Float64Array;
+  /** One bit per rank: the subsample being drawn (cleared again as it is read out). */
+  readonly chosen: Int32Array;
+  readonly sample: Float64Array;
+  readonly stackStart: Int32Array;
+  readonly stackEnd: Int32Array;
+  readonly stackDepth: Int32Array;
+  readonly stackLower: Float64Array;
+  readonly leafCount: Int32Array;
+  readonly upper: Float64Array;
+  readonly value: Float64Array;
+
+  constructor(x: Float64Array, trees: number, psi: number, seed: number) {
+    this.x = x;
+    this.rows = x.length;
+    this.psi = psi;
+    this.height = Math.ceil(Math.log2(psi));
+    this.rngState = seed | 0;
+    this.leafCredit = new Float64Array(psi + 1);
+    for (let size = 0; size <= psi; size++) this.leafCredit[size] = averagePathLength(size);
+    this.sorted = new Float64Array(x).sort();
+    this.chosen = new Int32Array((this.rows + 31) >>> 5);
+    this.sample = new Float64Array(psi);
+    const stackSize = 2 * (this.height + 2);
+    this.stackStart = new Int32Array(stackSize);
+    this.stackEnd = new Int32Array(stackSize);
+    this.stackDepth = new Int32Array(stackSize);
+    this.stackLower = new Float64Array(stackSize);
+    this.leafCount = new Int32Array(trees);
+    this.upper = new Float64Array(trees * psi);
+    this.value = new Float64Array(trees * psi);
+  }
+}
+
+/**
+ * Draws psi of the n values without replacement into `b.sample`, in ascending order. Robert
+ * Floyd's algorithm picks psi distinct ranks with psi draws and no O(n) shuffle array; a bitmap
+ * over ranks, read out word by word, yields them sorted, so no per-tree sort is needed.
+ */
+function drawSortedSample(b: UnivariateBuilder): void {
+  const { sample, psi, sorted, rows } = b;
+  if (psi === rows) {
+    sample.set(sorted);
+    return;
+  }
+  const { chosen } = b;
+  let state = b.rngState;
+  for (let j = rows - psi; j < rows; j++) {
+    state = (state + 0x6d2b79f5) | 0;
+    let z = Math.imul(state ^ (state >>> 15), 1 | state);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    const r = ((((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32) * (j + 1)) | 0;
+    const pick = (chosen[r >>> 5]! & (1 << (r & 31))) !== 0 ? j : r;
+    chosen[pick >>> 5] = chosen[pick >>> 5]! | (1 << (pick & 31));
+  }
+  b.rngState = state;
+  let k = 0;
+  for (let w = 0; w < chosen.length; w++) {
+    let word = chosen[w]!;
+    if (word === 0) continue;
+    chosen[w] = 0;
+    const base = w << 5;
+    while (word !== 0) {
+      const lowest = word & -word;
+      sample[k++] = sorted[base + 31 - Math.clz32(lowest)]!;
+      word ^= lowest;
+    }
+  }
+}
+
+function buildTree(b: UnivariateBuilder, t: number): void {
+  drawSortedSample(b);
+  const { sample, height, leafCredit, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
+  const base = t * b.psi;
+  let leaves = 0;
+  let state = b.rngState;
+  stackStart[0] = 0;
+  stackEnd[0] = b.psi;
+  stackDepth[0] = 0;
+  stackLower[0] = -Infinity;
+  let top = 1;
+  while (top > 0) {
+    top--;
+    const start = stackStart[top]!;
+    const end = stackEnd[top]!;
+    const depth = stackDepth[top]!;
+    const lower = stackLower[top]!;
+    const lo = sample[start]!;
+    const hi = sample[end - 1]!;
+    // A leaf: height limit, one row, or all rows equal (end - start <= 1 implies lo === hi).
+    if (depth >= height || !(hi > lo)) {
+      // Leaves come out left to right (left children are popped first), so this leaf's lower
+      // bound is the previous leaf's upper bound.
+      if (leaves > 0) upper[base + leaves - 1] = lower;
+      value[base + leaves] = depth + leafCredit[end - start]!;
+      leaves++;
+      continue;
+    }
+    state = (state + 0x6d2b79f5) | 0;
+    let z = Math.imul(state ^ (state >>> 15), 1 | state);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    const u = ((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32;
+    let split = lo + (hi - lo) * u;
+    if (split >= hi) split = lo;
+    // First position in (start, end - 1] whose value is > split (sample[start] = lo <= split
+    // and sample[end - 1] = hi > split bracket it). Guess by linear interpolation, then step:
+    // a few predictable steps beat a binary search's mispredicted branches on these sizes.
+    let left = start + ((u * (end - start)) | 0);
+    if (left <= start) left = start + 1;
+    else if (left > end - 1) left = end - 1;
+    if (sample[left]! > split) {
+      while (sample[left - 1]! > split) left--;
+    } else {
+      left++;
+      while (sample[left]! <= split) left++;
+    }
+    stackStart[top] = left;
+    stackEnd[top] = end;
+    stackDepth[top] = depth + 1;
+    stackLower[top] = split;
+    top++;
+    stackStart[top] = start;
+    stackEnd[top] = left;
+    stackDepth[top] = depth + 1;
+    stackLower[top] = lower;
+    top++;
+  }
+  upper[base + leaves - 1] = Infinity;
+  b.leafCount[t] = leaves;
+  b.rngState = state;
+}
+
+/** Adds tree t's path length for each of the sorted distinct values `levels` to `sums`. */
+function addTree(forest: UnivariateForest, t: number, levels: Float64Array, count: number, sums: Float64Array): void {
+  const { upper, value } = forest;
+  let k = t * forest.stride;
+  let bound = upper[k]!;
+  for (let i = 0; i < count; i++) {
+    const v = levels[i]!;
+    // The last leaf's upper bound is +Infinity, so this stops inside the tree.
+    while (v > bound) bound = upper[++k]!;
+    sums[i] = sums[i]! + value[k]!;
+  }
+}
+
+/** Sum over all trees of each row's path length, for one-column `matrix`. */
+export function sumUnivariatePathLengths(forest: UnivariateForest, matrix: Matrix): Float64Array {
+  const x = matrix.data;
+  const rows = matrix.rows;
+  const sorted = new Float64Array(x).sort();
+  // Distinct values only: equal rows get equal scores, and metric windows repeat values a lot.
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = sorted[i]!;
+    if (count === 0 || v !== sorted[count - 1]) sorted[count++] = v;
+  }
+  const levelSums = new Float64Array(count);
+  for (let t = 0; t < forest.trees; t++) addTree(forest, t, sorted, count, levelSums);
+  const sums = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v = x[r]!;
+    let left = 0;
+    let right = count - 1;
+    while (left < right) {
+      const mid = (left + right) >>> 1;
+      if (sorted[mid]! < v) left = mid + 1;
+      else right = mid;
+    }
+    sums[r] = levelSums[left]!;
+  }
+  return sums;
+}
