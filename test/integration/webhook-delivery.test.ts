@@ -1,0 +1,100 @@
+/**
+ * Nothing is lost: a webhook that refuses connections on one run gets the notification on the
+ * next, exactly once. Each run builds its own file store and sink, as separate CLI invocations
+ * would; the receiver is a real HTTP server that comes up between the runs.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchAlerts } from '../../lib/alerts/dispatch.js';
+import { createFileStateStore } from '../../lib/alerts/file-state-store.js';
+import type { AlertDetector, Verdict } from '../../lib/alerts/lifecycle.js';
+import { createMemoryLogger } from '../../lib/log.js';
+import { createWebhookSink, type WebhookPayload } from '../../lib/sinks/webhook.js';
+import { freePort, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const token = 'hookTOKENs3cr3t987654321';
+const minuteMs = 60_000;
+const t0 = Date.UTC(2025, 6, 1, 10, 0, 0);
+const detector: AlertDetector = { name: 'latency', query: 'http_latency_seconds', severity: 'critical', labels: {} };
+const spike: Verdict = { labels: { job: 'api', instance: 'a:9100' }, anomalous: true, score: 0.9, threshold: 0.6, value: 42 };
+const calm: Verdict = { labels: { job: 'api', instance: 'b:9100' }, anomalous: false, score: 0.4, threshold: 0.6, value: 1 };
+
+let dir: string;
+let port: number;
+let receiver: WebhookReceiver | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aiops-delivery-'));
+  port = await freePort();
+});
+afterAll(async () => {
+  await receiver?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runOnce(minute: number, verdicts: Verdict[]) {
+  const logger = createMemoryLogger();
+  const url = `http://127.0.0.1:${port}/hooks/${token}`;
+  const store = createFileStateStore({ path: join(dir, 'state.json') });
+  const sink = createWebhookSink(
+    { name: 'hook', url, retries: 2, timeoutMs: 2_000, retry: { baseDelayMs: 5, maxDelayMs: 50 } },
+    { logger, now: () => new Date(t0 + minute * minuteMs) },
+  );
+  const summary = await dispatchAlerts(
+    { detector, verdicts, nowMs: t0 + minute * minuteMs },
+    { store, sinks: [sink], policy: {}, logger },
+  );
+  return { summary, logger };
+}
+
+describe('webhook delivery across runs', () => {
+  it('keeps a notification pending while the receiver is down and delivers it once when it is back', async () => {
+    // Run 1: nobody listens on the port.
+    const first = await runOnce(0, [spike, calm]);
+    expect(first.summary).toMatchObject({ notifications: 1, sent: 0, failed: 1, pending: 1 });
+    expect(first.summary.series.map((s) => s.alert)).toEqual(['firing', 'none']);
+    const stateText = await readFile(join(dir, 'state.json'), 'utf8');
+    expect(stateText).toContain('ECONNREFUSED');
+    expect(stateText).not.toContain(token);
+    expect(first.logger.lines.join('\n')).not.toContain(token);
+    expect(first.logger.diagnostics.some((d) => d.msg === 'delivery failed; kept pending for the next run')).toBe(true);
+
+    // Run 2: the receiver is up; the series is still anomalous (no new notification).
+    receiver = await startWebhookReceiver({ port });
+    const second = await runOnce(1, [spike, calm]);
+    expect(second.summary).toMatchObject({ notifications: 0, sent: 1, failed: 0, pending: 0 });
+    expect(receiver.accepted()).toHaveLength(1);
+    const payload = JSON.parse(receiver.accepted()[0]!.body) as WebhookPayload;
+    expect(payload.notifications).toHaveLength(1);
+    expect(payload.notifications[0]).toMatchObject({ kind: 'firing', labels: spike.labels, at: new Date(t0).toISOString() });
+
+    // Run 3: nothing new, nothing resent.
+    const third = await runOnce(2, [spike, calm]);
+    expect(third.summary.sent).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+
+    // Runs 4-5: back to normal; the resolved notification arrives once, and the state is empty.
+    await runOnce(3, [{ ...spike, anomalous: false }, calm]);
+    const fifth = await runOnce(4, [{ ...spike, anomalous: false }, calm]);
+    expect(fifth.summary.series[0]!.alert).toBe('resolved');
+    expect(receiver.accepted().map((r) => (JSON.parse(r.body) as WebhookPayload).notifications[0]!.kind)).toEqual([
+      'firing',
+      'resolved',
+    ]);
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { detectors: Record<string, unknown> };
+    expect(state.detectors).toEqual({});
+  });
+
+  it('a 500 then 200 within one run is delivered exactly once', async () => {
+    receiver ??= await startWebhookReceiver({ port });
+    receiver.reset();
+    receiver.enqueue({ status: 500 }, { status: 500 });
+    const other: Verdict = { ...spike, labels: { job: 'api', instance: 'c:9100' } };
+    const { summary } = await runOnce(10, [other]);
+    expect(summary).toMatchObject({ sent: 1, failed: 0, pending: 0 });
+    expect(receiver.requests).toHaveLength(3);
+    expect(receiver.accepted()).toHaveLength(1);
+  });
+});
