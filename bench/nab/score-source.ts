@@ -4,6 +4,7 @@
  * ../shared/nab/reference (a labelled baseline that proves the harness end to end).
  */
 import type { DetectorConfig } from '../../lib/config/config.js';
+import { backtestSeries } from '../../lib/detect/backtest.js';
 import { defaultDetector } from '../../lib/detect/defaults.js';
 import { InputError } from '../../lib/errors.js';
 import { readNabDataFile, readNabWindows, readReferenceScores } from './corpus.js';
@@ -13,7 +14,8 @@ export type ScoreSource =
   | { readonly kind: 'reference'; readonly detector: string }
   /**
    * Our detector with its defaults (and `overrides` for experiments, the same for every
-   * file). `signal: 'score'` scores the anomaly score, `'alert'` the 0/1 alert column.
+   * file). `signal: 'score'` scores the anomaly score (NAB optimises its threshold),
+   * `'alert'` scores the notifications as the run would have sent them (0/1).
    */
   | {
       readonly kind: 'detector';
@@ -25,48 +27,19 @@ export type ScoreSource =
 export interface FileScores {
   readonly name: string;
   readonly scores: Float64Array;
-  /** 1 where an alert was firing (detector runs only; zeros for a reference). */
+  /** 1 where an alert notification went out (`firing` or `repeat`; zeros for a reference). */
   readonly alerts: Uint8Array;
   readonly elapsedMs: number;
 }
-
-/** The shape of lib/detect/backtest.ts' `backtestSeries` this harness relies on. */
-interface BacktestRow {
-  readonly anomalyScore: number;
-  readonly alert: unknown;
-}
-type BacktestSeries = (
-  series: { timestampsMs: Float64Array; values: Float64Array },
-  detector: DetectorConfig,
-) => { rows: readonly BacktestRow[] } | Promise<{ rows: readonly BacktestRow[] }>;
 
 /** The detector settings of a run: the defaults users get, plus experiment overrides. */
 export function detectorSettings(overrides: Partial<DetectorConfig>): DetectorConfig {
   return defaultDetector({ name: 'nab', ...overrides });
 }
 
-/** An `alert` cell of a backtest row means "firing" unless it is false, 0, '' or 'none'. */
-function isFiring(alert: unknown): boolean {
-  if (typeof alert === 'string') return alert !== '' && alert !== 'none' && alert !== 'resolved';
-  return Boolean(alert);
-}
-
-async function loadBacktest(): Promise<BacktestSeries> {
-  // Imported by name at run time so this harness builds while lib/detect/backtest.ts is
-  // written in parallel; its absence is reported as a clear error below.
-  const modulePath = '../../lib/detect/backtest.js';
-  let loaded: { backtestSeries?: unknown };
-  try {
-    loaded = (await import(modulePath)) as { backtestSeries?: unknown };
-  } catch (error) {
-    throw new InputError('lib/detect/backtest.ts cannot be loaded; use --reference <detector> meanwhile', {
-      cause: error,
-    });
-  }
-  if (typeof loaded.backtestSeries !== 'function') {
-    throw new InputError('lib/detect/backtest.ts does not export backtestSeries');
-  }
-  return loaded.backtestSeries as BacktestSeries;
+/** A notification went out for this row: the alert fired, or repeated while firing. */
+function notified(alert: string): boolean {
+  return alert === 'firing' || alert === 'repeat';
 }
 
 /** Produces the scores of one NAB file from `source`. */
@@ -82,7 +55,6 @@ export async function produceScores(nabDir: string, name: string, source: ScoreS
       elapsedMs: performance.now() - started,
     };
   }
-  const backtestSeries = await loadBacktest();
   const { rows } = await backtestSeries(
     { timestampsMs: file.timestampsMs, values: file.values },
     detectorSettings(source.overrides),
@@ -93,7 +65,7 @@ export async function produceScores(nabDir: string, name: string, source: ScoreS
   const scores = new Float64Array(rowCount);
   const alerts = new Uint8Array(rowCount);
   rows.forEach((row, i) => {
-    alerts[i] = isFiring(row.alert) ? 1 : 0;
+    alerts[i] = notified(row.alert) ? 1 : 0;
     // Rows before the detector has enough history carry no score: they count as 0.
     const score = Number.isFinite(row.anomalyScore) ? Math.min(1, Math.max(0, row.anomalyScore)) : 0;
     scores[i] = source.signal === 'alert' ? alerts[i] : score;

@@ -18,12 +18,17 @@ import { decimateMinMax } from './decimate.js';
  */
 export type ReportAlert = boolean | number | string;
 
-/** One replayed row. `anomalyScore` is NaN while the detector lacks history. */
+/**
+ * One replayed row (a lib/detect/backtest.ts `BacktestRow` fits as it is). `anomalyScore` is
+ * NaN while the detector lacks history.
+ */
 export interface ReportRow {
   readonly timestampMs: number;
   readonly value: number;
   readonly anomalyScore: number;
   readonly alert: ReportAlert;
+  /** The threshold this row was judged against, when it varies per row (NaN: none yet). */
+  readonly threshold?: number;
 }
 
 /** A labelled interval to shade (for example a NAB anomaly window). */
@@ -36,7 +41,10 @@ export interface ReportSeries {
   readonly name: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly rows: readonly ReportRow[];
-  /** Score threshold of the detector, drawn as a dashed line. */
+  /**
+   * Score threshold of the detector, drawn as a dashed line. Rows' own `threshold` values, when
+   * present, are drawn instead (the effective threshold moves with the window).
+   */
   readonly threshold?: number;
   /** Known anomaly windows, shaded behind the metric. */
   readonly windows?: readonly ReportWindow[];
@@ -146,6 +154,8 @@ interface SeriesSummary {
   readonly resolved: number;
   readonly maxScore: number;
   readonly maxScoreAtMs: number;
+  /** The last row's own threshold, or the series'. */
+  readonly threshold: number;
 }
 
 function summarize(series: ReportSeries, events: AlertEvents): SeriesSummary {
@@ -157,7 +167,17 @@ function summarize(series: ReportSeries, events: AlertEvents): SeriesSummary {
       maxScoreAtMs = row.timestampMs;
     }
   }
+  // As the chart: the rows' own threshold when they carry one, else the series'.
+  let threshold = series.threshold ?? Number.NaN;
+  for (let i = series.rows.length - 1; i >= 0; i -= 1) {
+    const own = (series.rows[i] as ReportRow).threshold;
+    if (own !== undefined && Number.isFinite(own)) {
+      threshold = own;
+      break;
+    }
+  }
   return {
+    threshold,
     rows: series.rows.length,
     fired: events.fired.length,
     resolved: events.resolved.length,
@@ -259,12 +279,41 @@ function renderChart(series: ReportSeries, index: number, events: AlertEvents, m
   const scoreIndices = decimateMinMax(scores, maxBuckets);
   parts.push(`<path class="value-line" d="${linePath(valueIndices, rowX, (i) => yValue(values[i] as number))}"/>`);
   parts.push(`<path class="score-line" d="${linePath(scoreIndices, rowX, (i) => yScore(scores[i] as number))}"/>`);
-  if (series.threshold !== undefined && Number.isFinite(series.threshold)) {
+  const rowThresholds = Float64Array.from(rows, (row) =>
+    row.threshold !== undefined && Number.isFinite(row.threshold) ? row.threshold : Number.NaN,
+  );
+  const lastThresholdAt = rowThresholds.findLastIndex((t) => !Number.isNaN(t));
+  if (lastThresholdAt >= 0) {
+    // A step line: each row's threshold holds until the next row.
+    const indices = decimateMinMax(rowThresholds, maxBuckets);
+    const steps: string[] = [];
+    let drawing = false;
+    for (let k = 0; k < indices.length; k += 1) {
+      const i = indices[k] as number;
+      const t = rowThresholds[i] as number;
+      if (Number.isNaN(t)) {
+        drawing = false;
+        continue;
+      }
+      const y = round1(yScore(t));
+      const next = indices[k + 1];
+      const xEnd = next === undefined ? rowX(i) : rowX(next);
+      steps.push(`${drawing ? '' : 'M'}${round1(rowX(i))},${y} ${round1(xEnd)},${y}`);
+      drawing = true;
+    }
+    const last = rowThresholds[lastThresholdAt] as number;
+    parts.push(`<path class="threshold-line" d="${steps.join(' ')}"><title>threshold per row (last ${Math.round(last * 1000) / 1000})</title></path>`);
+    parts.push(
+      `<text class="threshold-label" x="${LEFT + PLOT_WIDTH - 4}" y="${round1(yScore(last) - 4)}" text-anchor="end">threshold ${escapeHtml(String(Math.round(last * 1000) / 1000))}</text>`,
+    );
+  } else if (series.threshold !== undefined && Number.isFinite(series.threshold)) {
     const ty = round1(yScore(series.threshold));
     parts.push(
       `<line class="threshold-line" x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${ty}" y2="${ty}"><title>threshold ${series.threshold}</title></line>`,
     );
-    parts.push(`<text class="threshold-label" x="${LEFT + PLOT_WIDTH - 4}" y="${round1(yScore(series.threshold) - 4)}" text-anchor="end">threshold ${escapeHtml(String(Math.round(series.threshold * 1000) / 1000))}</text>`);
+    parts.push(
+      `<text class="threshold-label" x="${LEFT + PLOT_WIDTH - 4}" y="${round1(yScore(series.threshold) - 4)}" text-anchor="end">threshold ${escapeHtml(String(Math.round(series.threshold * 1000) / 1000))}</text>`,
+    );
   }
 
   // Alert markers from every row (never decimated).
@@ -305,7 +354,7 @@ svg.series-chart { display: block; width: 100%; height: auto; }
 .axis-title { font-size: 11px; fill: var(--muted); font-weight: 600; }
 .value-line { fill: none; stroke: var(--line); stroke-width: 1.2; stroke-linejoin: round; }
 .score-line { fill: none; stroke: var(--score); stroke-width: 1.1; stroke-linejoin: round; }
-.threshold-line { stroke: var(--fired); stroke-width: 1; stroke-dasharray: 5 4; }
+.threshold-line { fill: none; stroke: var(--fired); stroke-width: 1; stroke-dasharray: 5 4; }
 .threshold-label { font-size: 11px; fill: var(--fired); }
 .alert-active { fill: var(--fired); fill-opacity: 0.08; }
 .labelled-window { fill: #bf8700; fill-opacity: 0.15; }
@@ -349,7 +398,7 @@ export function renderBacktestReport(series: readonly ReportSeries[], options: R
   const summaryRows = prepared
     .map(({ series: s, summary }, i) => {
       const labels = formatLabels(s.labels);
-      return `<tr data-series="${escapeHtml(s.name)}"><td><a href="#series-${i}">${escapeHtml(s.name)}</a>${labels === '' ? '' : `<div class="labels">${escapeHtml(labels)}</div>`}</td><td>${summary.rows}</td><td class="fired">${summary.fired}</td><td class="resolved">${summary.resolved}</td><td class="max-score">${formatScore(summary.maxScore)}</td><td>${Number.isFinite(summary.maxScoreAtMs) ? isoUtc(summary.maxScoreAtMs) : '–'}</td><td>${s.threshold === undefined ? '–' : formatScore(s.threshold)}</td></tr>`;
+      return `<tr data-series="${escapeHtml(s.name)}"><td><a href="#series-${i}">${escapeHtml(s.name)}</a>${labels === '' ? '' : `<div class="labels">${escapeHtml(labels)}</div>`}</td><td>${summary.rows}</td><td class="fired">${summary.fired}</td><td class="resolved">${summary.resolved}</td><td class="max-score">${formatScore(summary.maxScore)}</td><td>${Number.isFinite(summary.maxScoreAtMs) ? isoUtc(summary.maxScoreAtMs) : '–'}</td><td>${formatScore(summary.threshold)}</td></tr>`;
     })
     .join('\n');
 

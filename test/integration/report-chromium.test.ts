@@ -40,8 +40,12 @@ describe('backtest report in headless Chromium', () => {
       name: 'cpu_usage',
       labels: { instance: 'web-1:9100', job: 'node' },
       threshold: 0.65,
-      // A state column: firing on rows 600..611, resolved at 612.
-      rows: makeRows(1500, 600, 12, (i) => i >= 600 && i < 612),
+      // A state column: firing on rows 600..611, resolved at 612; a per-row threshold as the
+      // backtest gives it (none before the detector has history).
+      rows: makeRows(1500, 600, 12, (i) => i >= 600 && i < 612).map((row, i) => ({
+        ...row,
+        threshold: i < 30 ? Number.NaN : 0.6 + 0.05 * Math.sin(i / 100),
+      })),
       windows: [{ startMs: START_MS + 590 * 5 * MINUTE_MS, endMs: START_MS + 640 * 5 * MINUTE_MS }],
     },
     {
@@ -121,7 +125,7 @@ describe('backtest report in headless Chromium', () => {
         valuePathChars: (await svg.locator('path.value-line').getAttribute('d'))?.length ?? 0,
         fired: await svg.locator('.alert-marker.alert-fired').count(),
         resolved: await svg.locator('.alert-marker.alert-resolved').count(),
-        thresholdLines: await svg.locator('line.threshold-line').count(),
+        thresholdLines: await svg.locator('.threshold-line').count(),
       });
     }
     const firedMarkerBox = await page.locator('svg.series-chart[data-index="0"] .alert-fired').boundingBox();

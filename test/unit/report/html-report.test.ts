@@ -165,6 +165,27 @@ describe('alert markers', () => {
     ]);
   });
 
+  it('draws the threshold each row was judged against when rows carry one', () => {
+    // Prepare: no threshold for the first 30 rows, then 0.6 rising to 0.8 halfway.
+    const series = [
+      {
+        name: 'moving',
+        threshold: 0.5,
+        rows: rows(100, () => 0.3).map((row, i) => ({ ...row, threshold: i < 30 ? Number.NaN : i < 50 ? 0.6 : 0.8 })),
+      },
+    ];
+
+    const html = renderBacktestReport(series, OPTIONS);
+
+    // Assess: a step path at two heights starting after the gap, not the series-wide 0.5 line.
+    const d = pathData(html, 'threshold-line');
+    const heights = new Set(d.split(' ').map((p) => p.split(',')[1]));
+    expect(heights.size).toBe(2);
+    expect(d.startsWith(`M${Math.round((76 + (30 / 99) * 1000) * 10) / 10},`)).toBe(true);
+    expect(html).not.toContain('<line class="threshold-line"');
+    expect(html).toContain('<td>0.800</td></tr>');
+  });
+
   it('draws a chart even for a series with no rows', () => {
     const html = renderBacktestReport([{ name: 'empty', rows: [] }], OPTIONS);
 
