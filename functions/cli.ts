@@ -2,6 +2,7 @@
  * `aiops-detector` command line. Wiring only: each command lives in lib/cli/<name>.ts.
  */
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { AiopsError } from '../lib/errors.js';
 import type { Command, CommandIo } from '../lib/cli/command.js';
 import { commands } from '../lib/cli/commands.js';
@@ -70,4 +71,9 @@ export async function main(argv: string[], io?: CommandIo): Promise<number> {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }
+}
+
+// Executed directly (`tsx functions/cli.ts run`), not imported by bin/aiops-detector.js.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
 }

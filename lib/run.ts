@@ -1,0 +1,327 @@
+/**
+ * One detection cycle: for every detector, read a window from the source, score every series,
+ * decide about the newest point, run the alert lifecycle and deliver. The pipeline and nothing
+ * else: adapters come in through `deps` (see lib/runtime.ts), time through `now`.
+ *
+ * A failing detector (bad PromQL, timeout, Prometheus down) logs one error line and the others
+ * go on; a delivery that fails stays pending in the state store for the next run.
+ */
+import { dispatchAlerts, type DispatchPolicy, type DispatchSummary } from './alerts/dispatch.js';
+import type { Verdict } from './alerts/lifecycle.js';
+import type { StateStore } from './alerts/state-store.js';
+import { mapLimit } from './concurrency.js';
+import type { Config, DetectorConfig } from './config/config.js';
+import { evaluateSeries, type SeriesVerdict } from './detect/evaluate.js';
+import { errorMessage } from './errors.js';
+import type { Logger } from './log.js';
+import type { AlertSink } from './sinks/sink.js';
+import type { Labels, MetricSource } from './sources/source.js';
+
+export interface RunDependencies {
+  config: Config;
+  source: MetricSource;
+  store: StateStore;
+  sinks: readonly AlertSink[];
+  logger: Logger;
+}
+
+export interface RunOptions {
+  /** Evaluation time; the window ends here (aligned down to the detector's step). */
+  now: Date;
+  /** Aborting stops before the next detector; undelivered notifications stay pending. */
+  signal?: AbortSignal;
+  /** Send nothing and change no state. */
+  dryRun?: boolean;
+  /** Run only these detectors (by name); unknown names are a failure, not silently ignored. */
+  detectors?: readonly string[];
+}
+
+/** What a run found for one series: the content of its log line. */
+export interface SeriesResult {
+  detector: string;
+  labels: Labels;
+  points: number;
+  last: number | null;
+  score: number | null;
+  threshold: number | null;
+  hasAnomaly: boolean;
+  numAnomalies: number;
+  anomalous: boolean;
+  alert: 'firing' | 'repeat' | 'resolved' | 'none';
+  /** Timestamp of the evaluation (window end), Unix ms. */
+  atMs: number;
+}
+
+export interface DetectorOutcome {
+  name: string;
+  ok: boolean;
+  /** Secret-free reason when the detector failed or was skipped. */
+  error?: string;
+  skipped?: boolean;
+  series: number;
+  anomalies: number;
+  dispatch?: DispatchSummary;
+}
+
+export interface TimingsMs {
+  query: number;
+  score: number;
+  deliver: number;
+}
+
+export interface RunSummary {
+  /** True when every detector ran and every delivery succeeded. */
+  ok: boolean;
+  dryRun: boolean;
+  detectors: number;
+  series: number;
+  anomalies: number;
+  alertsSent: number;
+  /** Failed detectors plus failed deliveries and state writes. */
+  failures: number;
+  /** Deliveries still pending after this run (delivered by a later run). */
+  pending: number;
+  /** Detectors not run because the run was aborted (Lambda timeout, SIGTERM). */
+  skipped: string[];
+  durationMs: number;
+  timingsMs: TimingsMs;
+  outcomes: DetectorOutcome[];
+  results: SeriesResult[];
+}
+
+/** The window end for a detector: `now` aligned down to its step, as the source aligns it. */
+export function windowEndMs(now: Date, stepSeconds: number): number {
+  const stepMs = stepSeconds * 1000;
+  return Math.floor(now.getTime() / stepMs) * stepMs;
+}
+
+function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesResult['alert']): SeriesResult {
+  if (verdict.insufficient) {
+    return {
+      detector,
+      labels: verdict.labels,
+      points: verdict.points,
+      last: verdict.last ?? null,
+      score: null,
+      threshold: null,
+      hasAnomaly: false,
+      numAnomalies: 0,
+      anomalous: false,
+      alert,
+      atMs: verdict.windowEndMs,
+    };
+  }
+  return {
+    detector,
+    labels: verdict.labels,
+    points: verdict.points,
+    last: verdict.last,
+    score: verdict.score,
+    threshold: verdict.threshold,
+    hasAnomaly: verdict.hasAnomaly,
+    numAnomalies: verdict.numAnomalies,
+    anomalous: verdict.anomalous,
+    alert,
+    atMs: verdict.windowEndMs,
+  };
+}
+
+/** The seed's log line, extended (DESIGN.md "Log line"). */
+function logLine(result: SeriesResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    detector: result.detector,
+    series: result.labels,
+    points: result.points,
+    last: result.last,
+    score: result.score,
+    threshold: result.threshold,
+    has_anomaly: result.hasAnomaly,
+    num_anomalies: result.numAnomalies,
+    alert: result.alert,
+    ...extra,
+  };
+}
+
+function policyOf(config: Config): DispatchPolicy {
+  const { repeatIntervalMinutes, resolveAfter, sendResolved } = config.alerts;
+  return { repeatIntervalMinutes, resolveAfter, sendResolved };
+}
+
+async function runDetector(
+  detector: DetectorConfig,
+  deps: RunDependencies,
+  options: RunOptions,
+  timings: TimingsMs,
+): Promise<{ outcome: DetectorOutcome; results: SeriesResult[] }> {
+  const logger = deps.logger.child({ detector: detector.name });
+  const endMs = windowEndMs(options.now, detector.stepSeconds);
+  const startMs = endMs - detector.windowMinutes * 60_000;
+
+  let started = performance.now();
+  const series = await deps.source.queryRange(
+    { query: detector.query, startMs, endMs, stepSeconds: detector.stepSeconds },
+    { signal: options.signal },
+  );
+  timings.query += performance.now() - started;
+
+  started = performance.now();
+  const verdicts = series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
+  timings.score += performance.now() - started;
+
+  const scored: Verdict[] = [];
+  for (const verdict of verdicts) {
+    if (verdict.insufficient) {
+      logger.info('too few points for a verdict', {
+        series: verdict.labels,
+        points: verdict.points,
+        minPoints: verdict.minPoints,
+      });
+      continue;
+    }
+    scored.push({
+      labels: verdict.labels,
+      anomalous: verdict.anomalous,
+      score: verdict.score,
+      threshold: verdict.threshold,
+      value: verdict.last,
+    });
+  }
+
+  started = performance.now();
+  const dispatch = await dispatchAlerts(
+    {
+      detector: {
+        name: detector.name,
+        query: detector.query,
+        severity: detector.severity,
+        labels: detector.labels,
+        forEvaluations: detector.forEvaluations,
+        prometheusUrl: deps.config.prometheus.recording ? undefined : deps.config.prometheus.url,
+      },
+      verdicts: scored,
+      nowMs: endMs,
+      dryRun: options.dryRun ?? false,
+      signal: options.signal,
+    },
+    { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger },
+  );
+  timings.deliver += performance.now() - started;
+
+  // dispatch returns one entry per scored verdict, in order.
+  const alerts = new Map(dispatch.series.map((s) => [s.seriesKey, s.alert]));
+  const results = verdicts.map((v) => seriesResult(detector.name, v, alerts.get(v.seriesKey) ?? 'none'));
+  for (const result of results) deps.logger.result(logLine(result));
+  for (const absent of dispatch.absent) {
+    // A series that left the query result but whose alert changed (resolved) gets a line too.
+    deps.logger.result(
+      logLine(
+        {
+          detector: detector.name,
+          labels: absent.labels,
+          points: 0,
+          last: null,
+          score: null,
+          threshold: null,
+          hasAnomaly: false,
+          numAnomalies: 0,
+          anomalous: false,
+          alert: absent.alert,
+          atMs: endMs,
+        },
+        { absent: true },
+      ),
+    );
+  }
+
+  const deliveryFailures = dispatch.failed + dispatch.stateErrors;
+  return {
+    outcome: {
+      name: detector.name,
+      ok: deliveryFailures === 0,
+      ...(deliveryFailures > 0 ? { error: `${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors` } : {}),
+      series: series.length,
+      anomalies: results.filter((r) => r.anomalous).length,
+      dispatch,
+    },
+    results,
+  };
+}
+
+/**
+ * Runs one cycle over the configured detectors (all, or `options.detectors`), at most
+ * `config.concurrency` at a time, and writes one result line per series and a summary line.
+ * Never throws for a detector's failure; the summary says what failed.
+ */
+export async function runDetection(deps: RunDependencies, options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const { config, logger } = deps;
+  const timings: TimingsMs = { query: 0, score: 0, deliver: 0 };
+  const outcomes: DetectorOutcome[] = [];
+  const results: SeriesResult[] = [];
+
+  let detectors = config.detectors;
+  if (options.detectors) {
+    const known = new Set(config.detectors.map((d) => d.name));
+    for (const name of options.detectors) {
+      if (!known.has(name)) {
+        logger.error('unknown detector requested', { detector: name, known: [...known] });
+        outcomes.push({ name, ok: false, error: `no detector named '${name}'`, series: 0, anomalies: 0 });
+      }
+    }
+    const wanted = new Set(options.detectors);
+    detectors = config.detectors.filter((d) => wanted.has(d.name));
+  }
+
+  const perDetector = await mapLimit(detectors, config.concurrency, async (detector) => {
+    if (options.signal?.aborted) {
+      return { outcome: { name: detector.name, ok: false, skipped: true, error: 'skipped: run aborted', series: 0, anomalies: 0 }, results: [] };
+    }
+    try {
+      return await runDetector(detector, deps, options, timings);
+    } catch (error) {
+      const message = errorMessage(error);
+      logger.error('detector failed', { detector: detector.name, error: message });
+      return { outcome: { name: detector.name, ok: false, error: message, series: 0, anomalies: 0 }, results: [] };
+    }
+  });
+  for (const { outcome, results: r } of perDetector) {
+    outcomes.push(outcome);
+    results.push(...r);
+  }
+
+  const skipped = outcomes.filter((o) => o.skipped).map((o) => o.name);
+  if (skipped.length > 0) logger.warn('run aborted before some detectors', { skipped });
+  const failedDetectors = outcomes.filter((o) => !o.ok && !o.dispatch).length;
+  const deliveryFailures = outcomes.reduce((sum, o) => sum + (o.dispatch ? o.dispatch.failed + o.dispatch.stateErrors : 0), 0);
+  const round = (ms: number): number => Math.round(ms * 10) / 10;
+  const summary: RunSummary = {
+    ok: outcomes.every((o) => o.ok),
+    dryRun: options.dryRun ?? false,
+    detectors: outcomes.length,
+    series: results.length,
+    anomalies: results.filter((r) => r.anomalous).length,
+    alertsSent: outcomes.reduce((sum, o) => sum + (o.dispatch?.sent ?? 0), 0),
+    failures: failedDetectors + deliveryFailures,
+    pending: outcomes.reduce((sum, o) => sum + (o.dispatch?.pending ?? 0), 0),
+    skipped,
+    durationMs: round(performance.now() - started),
+    timingsMs: { query: round(timings.query), score: round(timings.score), deliver: round(timings.deliver) },
+    outcomes,
+    results,
+  };
+  logger.result({
+    summary: true,
+    ok: summary.ok,
+    dry_run: summary.dryRun,
+    detectors: summary.detectors,
+    series: summary.series,
+    anomalies: summary.anomalies,
+    alerts_sent: summary.alertsSent,
+    failures: summary.failures,
+    pending: summary.pending,
+    skipped: summary.skipped,
+    duration_ms: summary.durationMs,
+    timings_ms: summary.timingsMs,
+  });
+  return summary;
+}
