@@ -14,8 +14,11 @@ import type { PrometheusAuth, SecretRef } from '../config/config.js';
 import { createHttpClient, describeHttpFailure } from '../http/client.js';
 import { isRetryableStatus } from '../http/retry-policy.js';
 import { redactSecrets, redactUrl } from '../redact.js';
+import { apsRegionOf } from '../config/parse-config.js';
 import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
+import type { AwsCredentialsProvider } from '../sources/prometheus/sigv4.js';
 import { RemoteWriteError } from './errors.js';
+import { createSigV4RequestSigner } from './sigv4-signer.js';
 import { encodeWriteRequestBody, toTimeSeries, type RemoteWriteSample, type TimeSeries } from './write-request.js';
 
 /** A request about to be sent, as a SigV4 signer needs it. */
@@ -52,8 +55,10 @@ export interface RemoteWriterOptions {
 }
 
 export interface RemoteWriterDeps {
-  /** Required for SigV4 auth. */
+  /** SigV4 signer; default: the Prometheus source's signer with {@link RemoteWriterDeps.credentials}. */
   sign?: RequestSigner;
+  /** AWS credentials for SigV4; default: the AWS SDK's credential chain. */
+  credentials?: AwsCredentialsProvider;
   /** Resolves bearer tokens and basic-auth passwords; default lib/secrets/resolve-secret.ts. */
   resolveSecret?: (ref: SecretRef, options: { signal?: AbortSignal }) => Promise<string>;
   /** Seeded in tests (retry jitter only). */
@@ -80,8 +85,6 @@ export interface RemoteWriter {
   write(samples: readonly RemoteWriteSample[], options?: { signal?: AbortSignal }): Promise<RemoteWriteResult>;
 }
 
-const ampHostPattern = /^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$/;
-
 /**
  * The remote write endpoint that belongs to a Prometheus query URL (the `prometheus.url` of the
  * config): `http://prom:9090` -> `http://prom:9090/api/v1/write`;
@@ -91,7 +94,7 @@ const ampHostPattern = /^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$/;
 export function remoteWriteUrlFor(prometheusUrl: string): string {
   const url = new URL(prometheusUrl);
   const base = url.pathname.replace(/\/+$/, '');
-  const path = ampHostPattern.test(url.hostname) ? '/api/v1/remote_write' : '/api/v1/write';
+  const path = apsRegionOf(prometheusUrl) !== undefined ? '/api/v1/remote_write' : '/api/v1/write';
   url.pathname = `${base}${path}`;
   url.search = '';
   url.hash = '';
@@ -102,13 +105,11 @@ export function remoteWriteUrlFor(prometheusUrl: string): string {
 export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWriterDeps = {}): RemoteWriter {
   const endpoint = new URL(options.url); // throws early on a malformed URL
   const description = `remote write ${endpoint.protocol}//${endpoint.host}`;
-  const auth = effectiveAuth(options.auth, endpoint);
-  if (auth.type === 'sigv4' && !deps.sign) {
-    throw new RemoteWriteError(
-      `${description}: SigV4 auth needs a signer (deps.sign); the caller must pass the Prometheus source's SigV4 signer`,
-      { retryable: false },
-    );
+  const auth = effectiveAuth(options.auth, options.url);
+  if (auth.type === 'sigv4' && auth.region === '') {
+    throw new RemoteWriteError(`${description}: SigV4 auth needs a region`, { retryable: false });
   }
+  const sign = auth.type === 'sigv4' ? (deps.sign ?? createSigV4RequestSigner({ credentials: deps.credentials, now: deps.now })) : undefined;
   const maxSamplesPerRequest = options.maxSamplesPerRequest ?? 5000;
   if (!Number.isInteger(maxSamplesPerRequest) || maxSamplesPerRequest < 1) {
     throw new RemoteWriteError(`${description}: maxSamplesPerRequest must be a positive integer`, { retryable: false });
@@ -141,8 +142,8 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
       secrets.push(password);
       headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
     } else if (auth.type === 'sigv4') {
-      // Checked in createRemoteWriter; SigV4 signs the body, so it runs once per request body.
-      headers = await deps.sign!(
+      // SigV4 signs the body: once per request, never reused for another body.
+      headers = await sign!(
         { method: 'POST', url: options.url, headers, body },
         { region: auth.region, service: auth.service, signal },
       );
@@ -174,11 +175,10 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
   };
 }
 
-function effectiveAuth(auth: PrometheusAuth | undefined, endpoint: URL): PrometheusAuth {
+function effectiveAuth(auth: PrometheusAuth | undefined, url: string): PrometheusAuth {
   if (auth) return auth;
-  const amp = ampHostPattern.exec(endpoint.hostname);
-  if (amp) return { type: 'sigv4', region: amp[1]!, service: 'aps' };
-  return { type: 'none' };
+  const region = apsRegionOf(url);
+  return region !== undefined ? { type: 'sigv4', region, service: 'aps' } : { type: 'none' };
 }
 
 /** Splits series into requests of at most `max` samples; a series is never split unless it alone is larger. */

@@ -159,12 +159,6 @@ describe('createRemoteWriter', () => {
     expect(received[0]!.headers['content-encoding']).toBe('snappy');
   });
 
-  it('refuses an Amazon Managed Prometheus URL without a signer, at creation', () => {
-    expect(() =>
-      createRemoteWriter({ url: 'https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write', timeoutMs: 1000, retries: 0 }),
-    ).toThrow(/SigV4 auth needs a signer/);
-  });
-
   it('splits large writes into requests of at most maxSamplesPerRequest samples', async () => {
     const writer = createRemoteWriter({ url: `${baseUrl}/api/v1/write`, timeoutMs: 2000, retries: 0, maxSamplesPerRequest: 2 });
     const samples = ['a', 'b', 'c', 'd', 'e'].map((job) => sample(job));
