@@ -7,7 +7,7 @@
  * Neither: a ConfigError saying how to give one.
  */
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Config, StateStoreConfig } from './config.js';
 import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
 import { ConfigError } from './errors.js';
@@ -87,13 +87,14 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** YAML text -> plain object; syntax errors (all of them) as a ConfigError with line and column. */
 export function parseYaml(text: string, source: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length > 0) {
     throw new ConfigError(
       source,
       document.errors.map((error) => {
-        const at = error.linePos?.[0];
-        const where = at ? `line ${at.line}, column ${at.col}` : 'YAML';
+        const at = lineCounter.linePos(error.pos[0]);
+        const where = `line ${at.line}, column ${at.col}`;
         return `${where}: ${error.message.split('\n')[0] ?? error.code}`;
       }),
     );
