@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { backtestSeries } from '../../../lib/detect/backtest.js';
+import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { decimateMinMax } from '../../../lib/report/decimate.js';
 import { alertEvents, escapeHtml, renderBacktestReport, type ReportRow } from '../../../lib/report/html-report.js';
 
@@ -191,5 +193,24 @@ describe('alert markers', () => {
 
     expect(html).toContain('no rows to draw');
     expect(html.match(/<svg class="series-chart"/g)).toHaveLength(1);
+  });
+});
+
+describe('report from a real backtest', () => {
+  it('takes backtestSeries rows as they are and marks the alerts they carry', async () => {
+    // Prepare: a flat-ish series with one jump, replayed by the run's own backtest.
+    const count = 400;
+    const timestampsMs = Float64Array.from({ length: count }, (_, i) => START_MS + i * 60_000);
+    const values = Float64Array.from({ length: count }, (_, i) => 10 + Math.sin(i / 3) + (i >= 300 && i < 305 ? 80 : 0));
+    const result = await backtestSeries({ timestampsMs, values }, defaultDetector());
+
+    // Act
+    const html = renderBacktestReport([{ name: 'jump', labels: { job: 'demo' }, rows: result.rows }], OPTIONS);
+
+    // Assess: as many fired markers as the backtest has `firing` rows.
+    const firing = result.rows.filter((row) => row.alert === 'firing').length;
+    expect(html.match(/class="alert-marker alert-fired"/g) ?? []).toHaveLength(firing);
+    expect(firing).toBeGreaterThan(0);
+    expect(pathData(html, 'threshold-line')).not.toBe('');
   });
 });
