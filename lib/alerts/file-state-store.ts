@@ -102,10 +102,13 @@ export function createFileStateStore(options: FileStateStoreOptions, deps: FileS
       }
       await rename(tmp, path);
     } catch (error) {
-      await unlink(tmp).catch((cleanupError: unknown) => {
-        if (codeOf(cleanupError) !== 'ENOENT') throw cleanupError;
-      });
-      throw new StateStoreError(`Alert state ${description} cannot be written: ${errorMessage(error)}`, { cause: error });
+      // Best effort: a temp file left behind is harmless; the write's own error is what matters.
+      const cleanup = await unlink(tmp).then(
+        () => undefined,
+        (cleanupError: unknown) => cleanupError,
+      );
+      const leftover = cleanup && codeOf(cleanup) !== 'ENOENT' ? ` (temp file ${tmp} left behind)` : '';
+      throw new StateStoreError(`Alert state ${description} cannot be written: ${errorMessage(error)}${leftover}`, { cause: error });
     }
   }
 
