@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 /** mulberry32: a tiny seeded PRNG, so the recording is reproducible. */
