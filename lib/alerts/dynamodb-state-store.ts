@@ -19,13 +19,9 @@ import {
   type AttributeValue,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { AiopsError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
+import { StateStoreError } from './errors.js';
 import type { AlertState, StateStore } from './state-store.js';
-
-/** A state store that cannot be read or written (not a lost race: that is a normal outcome). */
-export class StateStoreError extends AiopsError {
-  override name = 'StateStoreError';
-}
 
 export interface DynamoDbStateStoreOptions {
   /** Table name (serverless.yml passes it to the Lambda as `STATE_TABLE`). */
@@ -61,7 +57,7 @@ export function createDynamoDbStateStore(
   deps: DynamoDbStateStoreDeps = {},
 ): StateStore {
   if (!Number.isFinite(options.ttlDays) || options.ttlDays <= 0) {
-    throw new StateStoreError(`DynamoDB state store: ttlDays must be a positive number, got ${options.ttlDays}`);
+    throw new StateStoreError(`Alert state dynamodb ${options.table}: ttlDays must be a positive number, got ${options.ttlDays}`);
   }
   const ownsClient = deps.client === undefined;
   const client = deps.client ?? new DynamoDBClient(options.region ? { region: options.region } : {});
@@ -71,7 +67,7 @@ export function createDynamoDbStateStore(
 
   const fail = (operation: string, where: string, error: unknown): StateStoreError =>
     // AWS error messages name the table and the problem, never credentials.
-    new StateStoreError(`State store ${description}: ${operation} ${where} failed: ${errorMessage(error)}`, {
+    new StateStoreError(`Alert state ${description}: ${operation} ${where} failed: ${errorMessage(error)}`, {
       cause: error,
     });
 
@@ -175,17 +171,17 @@ function fromItem(item: Record<string, AttributeValue>, description: string): Al
   const where = `item (${detector ?? '?'}, ${sortKey ?? '?'})`;
   if (detector === undefined || json === undefined || !Number.isInteger(version) || version < 1) {
     throw new StateStoreError(
-      `State store ${description}: ${where} lacks the string attribute "state" or a positive integer "version"`,
+      `Alert state ${description}: ${where} lacks the string attribute "state" or a positive integer "version"`,
     );
   }
   let body: unknown;
   try {
     body = JSON.parse(json);
   } catch (error) {
-    throw new StateStoreError(`State store ${description}: ${where} has a "state" that is not JSON`, { cause: error });
+    throw new StateStoreError(`Alert state ${description}: ${where} has a "state" that is not JSON`, { cause: error });
   }
   if (typeof body !== 'object' || body === null || typeof (body as { seriesKey?: unknown }).seriesKey !== 'string') {
-    throw new StateStoreError(`State store ${description}: ${where} has a "state" without a seriesKey`);
+    throw new StateStoreError(`Alert state ${description}: ${where} has a "state" without a seriesKey`);
   }
   return { ...(body as Omit<AlertState, 'version'>), detector, version };
 }

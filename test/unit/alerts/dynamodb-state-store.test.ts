@@ -4,11 +4,8 @@
  */
 import { GetItemCommand, PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  StateStoreError,
-  createDynamoDbStateStore,
-  dynamoDbSortKey,
-} from '../../../lib/alerts/dynamodb-state-store.js';
+import { createDynamoDbStateStore, dynamoDbSortKey } from '../../../lib/alerts/dynamodb-state-store.js';
+import { StateStoreError } from '../../../lib/alerts/errors.js';
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { seriesKey } from '../../../lib/series-key.js';
 import type { Notification } from '../../../lib/sinks/sink.js';
