@@ -81,22 +81,22 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
       deps.logger?.warn('prometheus request retried', { source: description, retry: retryNumber, reason }),
   });
 
-  let agent: Promise<HttpsAgent | undefined> | undefined;
+  let cachedAgent: Promise<HttpsAgent | undefined> | undefined;
   const httpsAgent = (): Promise<HttpsAgent | undefined> => {
     if (config.caFile === undefined) return Promise.resolve(undefined);
     const caFile = config.caFile;
-    agent ??= readFile(caFile).then(
+    cachedAgent ??= readFile(caFile).then(
       // Node's `ca` replaces the bundled roots; keep them so public certificates still verify.
       (pem) => new HttpsAgent({ ca: [...rootCertificates, pem], keepAlive: true }),
       (error: unknown) => {
-        agent = undefined;
+        cachedAgent = undefined; // read again next run: the file may be fixed by then
         throw new SourceError(`${description}: cannot read caFile ${caFile}: ${errorMessage(error)}`, {
           retryable: false,
           cause: error,
         });
       },
     );
-    return agent;
+    return cachedAgent;
   };
 
   const authHeaders = async (): Promise<Record<string, string>> => {
@@ -145,6 +145,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     const url = queryString === '' ? endpoint.toString() : `${endpoint.toString()}?${queryString}`;
     const where = `${description} query "${shortQuery(query)}"`;
 
+    const agent = await httpsAgent();
     let response: AxiosResponse<string>;
     try {
       response = await http.request<string>({
@@ -153,7 +154,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
         headers,
         ...(usePost ? { data: form } : {}),
         signal,
-        httpsAgent: await httpsAgent(),
+        httpsAgent: agent,
         // Parsed here, so a malformed body is reported as such instead of passing as a string.
         responseType: 'text',
         transformResponse: [(data: unknown) => data],
