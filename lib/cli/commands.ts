@@ -1,6 +1,7 @@
 /** The registry of CLI commands, in the order `--help` lists them. Add a command here. */
+import { backtestCommand } from './backtest.js';
 import type { Command } from './command.js';
 import { runCommand } from './run.js';
 import { scoreCommand } from './score.js';
 
-export const commands: readonly Command[] = [runCommand, scoreCommand];
+export const commands: readonly Command[] = [runCommand, scoreCommand, backtestCommand];

@@ -24,7 +24,10 @@ import { evaluateSeries } from './evaluate.js';
 import { medianSpacingMs, windowPoints } from './window.js';
 
 export interface BacktestInput {
-  /** Unix milliseconds, strictly increasing. */
+  /**
+   * Unix milliseconds, ascending. Equal neighbours are allowed (recorded data has them): such
+   * rows are replayed in order, each seeing the ones before it.
+   */
   timestampsMs: Float64Array;
   /** Same length; non-finite values are dropped from windows as the Prometheus source drops them. */
   values: Float64Array;
@@ -107,8 +110,8 @@ export async function backtestSeries(
     }
     options.signal?.throwIfAborted();
     const t = timestampsMs[i]!;
-    if (!Number.isFinite(t) || (i > 0 && !(t > timestampsMs[i - 1]!))) {
-      throw new InputError(`backtest timestamps must be strictly increasing: row ${i} is not after row ${i - 1}`);
+    if (!Number.isFinite(t) || (i > 0 && !(t >= timestampsMs[i - 1]!))) {
+      throw new InputError(`backtest timestamps must be ascending: row ${i} is before row ${i - 1}`);
     }
     while (timestampsMs[start]! <= t - spanMs + cutoffSlackMs) start++;
 

@@ -29,8 +29,9 @@ export function detectionWindow(
 
 /**
  * The typical spacing of a series: the median of its consecutive timestamp differences (robust
- * to a few gaps). Timestamps must be finite and strictly increasing; the error names the
- * 0-based index of the first offender.
+ * to a few gaps and repeated timestamps). Timestamps must be finite and ascending (equal
+ * neighbours are allowed: recorded data has them, e.g. around a daylight-saving change); the
+ * error names the 0-based index of the first offender.
  */
 export function medianSpacingMs(timestampsMs: Float64Array): number {
   const n = timestampsMs.length;
@@ -38,14 +39,16 @@ export function medianSpacingMs(timestampsMs: Float64Array): number {
   const gaps = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) {
     const gap = timestampsMs[i]! - timestampsMs[i - 1]!;
-    if (!(gap > 0)) {
+    if (!(gap >= 0)) {
       throw new InputError(
-        `timestamps must be strictly increasing: point ${i} (${timestampsMs[i]}) is not after point ${i - 1} (${timestampsMs[i - 1]})`,
+        `timestamps must be ascending: point ${i} (${timestampsMs[i]}) is before point ${i - 1} (${timestampsMs[i - 1]})`,
       );
     }
     gaps[i - 1] = gap;
   }
   gaps.sort();
   const mid = gaps.length >> 1;
-  return gaps.length % 2 === 1 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+  const median = gaps.length % 2 === 1 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+  if (!(median > 0)) throw new InputError(`most timestamps repeat the previous one: cannot infer a spacing`);
+  return median;
 }

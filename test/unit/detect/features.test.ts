@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../../lib/errors.js';
+import { buildFeatureMatrix, featureNames } from '../../../lib/detect/features.js';
+import type { FeatureName } from '../../../lib/config/config.js';
+
+function windowOf(values: number[]) {
+  return { values: Float64Array.from(values), timestampsMs: Float64Array.from(values.map((_, i) => i * 60_000)) };
+}
+
+describe('buildFeatureMatrix', () => {
+  it('gives one row per point with the value and its first difference, the oldest point\'s difference 0', () => {
+    // Prepare
+    const window = windowOf([10, 12, 9, 9, 30]);
+
+    // Act
+    const matrix = buildFeatureMatrix(window, ['value', 'diff']);
+
+    // Assess
+    expect(matrix.rows).toBe(5);
+    expect(matrix.cols).toBe(2);
+    const rows = Array.from({ length: 5 }, (_, r) => [matrix.data[r * 2], matrix.data[r * 2 + 1]]);
+    expect(rows).toEqual([
+      [10, 0],
+      [12, 2],
+      [9, -3],
+      [9, 0],
+      [30, 21],
+    ]);
+  });
+
+  it('puts the columns in the order the detector lists its features', () => {
+    const matrix = buildFeatureMatrix(windowOf([1, 4]), ['diff', 'value']);
+
+    expect(Array.from(matrix.data)).toEqual([0, 1, 3, 4]);
+  });
+
+  it('rejects an unknown feature by name, listing the known ones', () => {
+    const act = () => buildFeatureMatrix(windowOf([1, 2]), ['value', 'hour' as FeatureName]);
+
+    expect(act).toThrow(InputError);
+    expect(act).toThrow(/unknown feature 'hour' \(known: value, diff\)/);
+  });
+
+  it('knows every feature the config type names', () => {
+    expect([...featureNames].sort()).toEqual(['diff', 'value']);
+  });
+
+  it('is causal: a point\'s features never change when later points change', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 40 }),
+        fc.nat(),
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        (values, cut, replacement) => {
+          // Prepare: change every point after `cut`
+          const k = cut % (values.length - 1);
+          const changed = values.map((v, i) => (i > k ? replacement : v));
+
+          // Act
+          const before = buildFeatureMatrix(windowOf(values), featureNames);
+          const after = buildFeatureMatrix(windowOf(changed), featureNames);
+
+          // Assess
+          const width = featureNames.length;
+          expect(after.data.subarray(0, (k + 1) * width)).toEqual(before.data.subarray(0, (k + 1) * width));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
