@@ -22,6 +22,7 @@
  * expires the next run sends them again: delivery is at least once, and the notification id
  * (`${detector}|${seriesKey}|${kind}|${atMs}`) lets a receiver drop the duplicate.
  */
+import { mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { seriesKey } from '../series-key.js';
@@ -114,18 +115,6 @@ interface Work {
   /** Set when this run owns the series (claimed or written). */
   claimed?: AlertState;
   alert: AlertField;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function byAge(a: PendingDelivery, b: PendingDelivery): number {
@@ -237,7 +226,7 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
     return finish(summary, work);
   }
 
-  await forEachLimit(toWrite, concurrency, async ({ item, next }) => {
+  await mapLimit(toWrite, concurrency, async ({ item, next }) => {
     try {
       if (isQuiescent(next)) {
         // Nothing to remember: forget the series (and write nothing for one never stored).
@@ -289,7 +278,7 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
   );
 
   // 5: record what happened.
-  await forEachLimit(claimed, concurrency, async (item) => {
+  await mapLimit(claimed, concurrency, async (item) => {
     const state = item.claimed!;
     const remaining: PendingDelivery[] = [];
     for (const p of state.pending) {

@@ -4,7 +4,7 @@
  * resolved secret values too, so the caller can hand them to the logger's redaction list.
  */
 import type { AlertsConfig, SinkConfig } from '../config/config.js';
-import { InputError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { resolveSecret, type ResolveSecretDeps } from '../secrets/resolve-secret.js';
 import { createAlertmanagerSink } from './alertmanager.js';
@@ -25,6 +25,21 @@ export interface CreateSinksDeps extends HttpSinkDeps {
 /** Margin after the repeat interval before Alertmanager resolves a firing alert by itself. */
 const alertmanagerMarginMs = 15 * 60_000;
 
+/**
+ * A sink that cannot be built (its secret is missing or unreadable, it has no URL). It fails
+ * every delivery as retryable, so its notifications stay pending and go out once the secret is
+ * fixed, and the other sinks are not held back. The reason names where the secret was looked
+ * for, never a value.
+ */
+function unavailableSink(name: string, reason: string, logger: Logger): AlertSink {
+  logger.error('sink unavailable; its notifications stay pending', { sink: name, error: reason });
+  return {
+    name,
+    send: (notifications) =>
+      Promise.resolve({ delivered: [], failed: notifications.map((n) => ({ id: n.id, retryable: true, reason })) }),
+  };
+}
+
 async function buildSink(
   sink: SinkConfig,
   alerts: Pick<AlertsConfig, 'repeatIntervalMinutes'>,
@@ -32,9 +47,19 @@ async function buildSink(
   secrets: string[],
 ): Promise<AlertSink> {
   if (sink.type === 'console') return createConsoleSink({ name: sink.name }, { write: deps.consoleWrite });
-  if (!sink.url) throw new InputError(`Sink ${sink.name} (${sink.type}) has no url`);
-  const url = await resolveSecret(sink.url, deps.secrets);
-  secrets.push(url);
+  if (!sink.url) return unavailableSink(sink.name, `sink ${sink.name} (${sink.type}) has no url`, deps.logger);
+  let url: string;
+  let signingSecret: string | undefined;
+  try {
+    url = await resolveSecret(sink.url, deps.secrets);
+    secrets.push(url);
+    if (sink.type === 'webhook' && sink.signingSecret) {
+      signingSecret = await resolveSecret(sink.signingSecret, deps.secrets);
+      secrets.push(signingSecret);
+    }
+  } catch (error) {
+    return unavailableSink(sink.name, `sink ${sink.name}: ${errorMessage(error)}`, deps.logger);
+  }
   const options = { name: sink.name, url, timeoutMs: sink.timeoutMs, retries: sink.retries };
   const httpDeps: HttpSinkDeps = {
     logger: deps.logger,
@@ -52,17 +77,15 @@ async function buildSink(
         { ...options, activeForMs: alerts.repeatIntervalMinutes * 60_000 + alertmanagerMarginMs },
         httpDeps,
       );
-    case 'webhook': {
-      const signingSecret = sink.signingSecret ? await resolveSecret(sink.signingSecret, deps.secrets) : undefined;
-      if (signingSecret !== undefined) secrets.push(signingSecret);
+    case 'webhook':
       return createWebhookSink({ ...options, signingSecret }, httpDeps);
-    }
   }
 }
 
 /**
- * Every configured sink, built. Throws SecretError when a secret cannot be resolved (naming
- * where it was looked for) and InputError for an HTTP sink without a URL.
+ * Every configured sink, built. A sink whose secret cannot be resolved, or that has no URL, is
+ * still returned, as one that fails every delivery as retryable (logged once here): one broken
+ * webhook never stops the others, and its notifications are kept for a later run.
  */
 export async function createSinks(
   alerts: Pick<AlertsConfig, 'sinks' | 'repeatIntervalMinutes'>,

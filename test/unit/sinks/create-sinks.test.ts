@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SinkConfig } from '../../../lib/config/config.js';
 import { createMemoryLogger } from '../../../lib/log.js';
-import { SecretError } from '../../../lib/secrets/errors.js';
 import { createSinks } from '../../../lib/sinks/create-sinks.js';
 import { startWebhookReceiver } from '../../support/webhook-receiver.js';
 import { sampleNotification } from './sink-contract.js';
@@ -34,12 +33,29 @@ describe('createSinks', () => {
     }
   });
 
-  it('fails naming the missing env var, not any value', async () => {
-    const sinks: SinkConfig[] = [{ name: 's', type: 'teams', url: { env: 'TEAMS_URL' }, ...base }];
-    const error = await createSinks({ sinks, repeatIntervalMinutes: 240 }, { logger: createMemoryLogger(), secrets: { env: {} } }).catch(
-      (e: unknown) => e,
+  it('keeps a sink whose secret is missing, failing its deliveries as retryable and naming the env var', async () => {
+    // Prepare: one sink with a missing secret beside a console sink that works.
+    const sinks: SinkConfig[] = [
+      { name: 's', type: 'teams', url: { env: 'TEAMS_URL' }, ...base },
+      { name: 'out', type: 'console', ...base },
+    ];
+    const logger = createMemoryLogger();
+    const printed: string[] = [];
+
+    // Act
+    const built = await createSinks(
+      { sinks, repeatIntervalMinutes: 240 },
+      { logger, secrets: { env: {} }, consoleWrite: (line) => printed.push(line) },
     );
-    expect(error).toBeInstanceOf(SecretError);
-    expect((error as Error).message).toContain('TEAMS_URL');
+    const notification = sampleNotification('api-1');
+    const broken = await built.sinks[0]!.send([notification]);
+    const working = await built.sinks[1]!.send([notification]);
+
+    // Assess: the broken sink keeps the notification for a later run; the other delivers.
+    expect(broken.delivered).toEqual([]);
+    expect(broken.failed).toEqual([{ id: notification.id, retryable: true, reason: expect.stringContaining('TEAMS_URL') as string }]);
+    expect(working.delivered).toEqual([notification.id]);
+    expect(printed.length).toBeGreaterThan(0);
+    expect(logger.diagnostics.some((d) => d.level === 'error' && String(d.error).includes('TEAMS_URL'))).toBe(true);
   });
 });
