@@ -1,6 +1,6 @@
 /**
  * The Prometheus rules in infra/prometheus/ checked and unit-tested by the real promtool
- * (Debian package `prometheus`, /usr/bin/promtool): `promtool check rules` parses every rule,
+ * (Debian package `prometheus`, /usr/bin/promtool unless PROMTOOL_BIN says otherwise): `promtool check rules` parses every rule,
  * `promtool test rules` evaluates them on input series and compares alerts and samples.
  */
 import { execFile } from 'node:child_process';
@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { promtoolBinary as promtool } from '../support/prometheus-server.js';
 
 const run = promisify(execFile);
-const promtool = '/usr/bin/promtool';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const rulesDir = join(repo, 'infra/prometheus');
 const testsDir = join(rulesDir, 'tests');

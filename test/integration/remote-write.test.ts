@@ -2,81 +2,19 @@
  * The remote writer against the real Prometheus (Debian package, 2.42) started with
  * `--web.enable-remote-write-receiver`: what is written is queried back through the HTTP API.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteWriteError } from '../../lib/remote-write/errors.js';
 import { createRemoteWriter, remoteWriteUrlFor } from '../../lib/remote-write/remote-writer.js';
 import { scoreSamples } from '../../lib/remote-write/score-samples.js';
-
-const prometheusBinary = '/usr/bin/prometheus';
-
-interface RunningPrometheus {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Starts /usr/bin/prometheus on 127.0.0.1 with an empty TSDB in a temp dir; fails when missing. */
-async function startPrometheus(options: { remoteWriteReceiver: boolean }): Promise<RunningPrometheus> {
-  const dir = await mkdtemp(join(tmpdir(), 'aiops-remote-write-'));
-  await writeFile(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    prometheusBinary,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      ...(options.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
-  const deadline = Date.now() + 20_000;
-  try {
-    for (;;) {
-      const ready = await Promise.race([fetch(`${url}/-/ready`).then((response) => response.ok, () => false), spawnError]);
-      if (ready) return { url, stop };
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`Prometheus (${prometheusBinary}) did not become ready:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus-server.js';
 
 let prometheus: RunningPrometheus;
 let baseUrl: string;
 
 beforeAll(async () => {
-  prometheus = await startPrometheus({ remoteWriteReceiver: true });
+  // No out-of-order window, like a default kube-prometheus-stack Prometheus: an older sample
+  // for a series is refused.
+  prometheus = await startPrometheus({ remoteWrite: true, outOfOrderTimeWindow: '0s' });
   baseUrl = prometheus.url;
 });
 
@@ -167,8 +105,23 @@ describe('remote write to the real Prometheus', () => {
     expect(Date.now() - started).toBeLessThan(1000); // no backoff: a single attempt
   });
 
+  it('is accepted late when Prometheus has an out-of-order window (storage.tsdb.out_of_order_time_window)', async () => {
+    const tolerant = await startPrometheus({ remoteWrite: true, outOfOrderTimeWindow: '1h' });
+    try {
+      const writer = createRemoteWriter({ url: remoteWriteUrlFor(tolerant.url), timeoutMs: 5000, retries: 0 });
+      const labels = { __name__: 'aiops_anomaly_score', detector: 'late', job: 'api' };
+      await writer.write([{ labels, value: 0.5, timestampMs: nowMs }]);
+      await writer.write([{ labels, value: 0.6, timestampMs: nowMs - 10 * 60_000 }]);
+      const url = `${tolerant.url}/api/v1/query?query=${encodeURIComponent('aiops_anomaly_score{detector="late"}')}&time=${(nowMs - 10 * 60_000) / 1000}`;
+      const body = (await (await fetch(url)).json()) as { data: { result: VectorResult[] } };
+      expect(body.data.result.map((r) => r.value[1])).toEqual(['0.6']);
+    } finally {
+      await tolerant.stop();
+    }
+  });
+
   it('explains the 404 of a Prometheus started without the receiver flag', async () => {
-    const plain = await startPrometheus({ remoteWriteReceiver: false });
+    const plain = await startPrometheus({ remoteWrite: false });
     try {
       const writer = createRemoteWriter({ url: remoteWriteUrlFor(plain.url), timeoutMs: 5000, retries: 0 });
       const write = writer.write([{ labels: { __name__: 'm' }, value: 1, timestampMs: nowMs }]);
