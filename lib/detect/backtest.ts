@@ -1,13 +1,15 @@
 /**
  * Backtest: replay one series point by point exactly as the scheduled run would have seen it.
- * For every row t the window is the rows in (t - W, t], scored by {@link evaluateSeries} (the
- * run's own function, with the detector's settings), and the verdict goes through the run's alert
- * lifecycle with state kept in memory. Pure apart from yielding to the event loop; deterministic.
+ * For every row t the window is the rows in [t - W, t], as the run's range query returns them
+ * (lib/detect/window.ts), scored by {@link evaluateSeries} (the run's own function, with the
+ * detector's settings), and the verdict goes through the run's alert lifecycle with state kept
+ * in memory. Pure apart from yielding to the event loop; deterministic.
  *
- * W is windowPoints x spacing, where windowPoints = windowMinutes * 60 / stepSeconds and the
- * spacing is the series' median timestamp gap. For a series sampled at the detector's step that
- * is exactly windowMinutes; for other data (NAB is 5-minute) it keeps the number of points, and
- * so minPoints and the forest's view of history, the same as in production.
+ * W is (windowPoints - 1) x spacing, where windowPoints is what a full window holds at the
+ * detector's step (windowMinutes * 60 / stepSeconds + 1) and the spacing is the series' median
+ * timestamp gap. For a series sampled at the detector's step, W is exactly windowMinutes; for
+ * other data (NAB is 5-minute) it keeps the number of points, and so minPoints and the forest's
+ * view of history, the same as in production.
  */
 import type { DetectorConfig } from '../config/config.js';
 import {
@@ -94,9 +96,9 @@ export async function backtestSeries(
   if (!(spacingMs > 0) || !Number.isFinite(spacingMs)) {
     throw new InputError(`backtest spacing must be a positive number of milliseconds, got ${spacingMs}`);
   }
-  const spanMs = points * spacingMs;
+  const spanMs = (points - 1) * spacingMs;
   // Half a spacing of tolerance: a row whose timestamp jitters slightly early still counts as
-  // the one `points` steps back, exactly as a step-aligned Prometheus grid would have it.
+  // the oldest of the window, as it would on a step-aligned Prometheus grid.
   const cutoffSlackMs = spacingMs / 2;
 
   const rows: BacktestRow[] = new Array<BacktestRow>(n);
@@ -113,7 +115,7 @@ export async function backtestSeries(
     if (!Number.isFinite(t) || (i > 0 && !(t >= timestampsMs[i - 1]!))) {
       throw new InputError(`backtest timestamps must be ascending: row ${i} is before row ${i - 1}`);
     }
-    while (timestampsMs[start]! <= t - spanMs + cutoffSlackMs) start++;
+    while (timestampsMs[start]! < t - spanMs - cutoffSlackMs) start++;
 
     const verdict = evaluateSeries(
       {

@@ -6,17 +6,21 @@
 import type { DetectorConfig } from '../config/config.js';
 import { InputError } from '../errors.js';
 
-/** Points in a full window: windowMinutes * 60 / stepSeconds, rounded down, at least 1. */
+/**
+ * Samples in a full window: windowMinutes * 60 / stepSeconds (rounded down) plus one, because a
+ * Prometheus range query returns both ends of [end - windowMinutes, end] (61 points for the
+ * default 60 minutes at 60 s, as the seed detector also got).
+ */
 export function windowPoints(detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>): number {
   // A tiny epsilon keeps 0.1 * 60 / 6 (= 0.99999...) from losing a point to float rounding.
-  return Math.max(1, Math.floor((detector.windowMinutes * 60) / detector.stepSeconds + 1e-9));
+  return Math.floor((detector.windowMinutes * 60) / detector.stepSeconds + 1e-9) + 1;
 }
 
 /**
- * The range to query for the window ending at `nowMs`: the end aligned down to the step (so
- * every run of a detector sees the same grid, and the seed's window end is reproducible) and
- * the start such that the inclusive range [startMs, endMs] holds exactly {@link windowPoints}
- * samples, the newest at `endMs`.
+ * The range the scheduled run queries for the window ending at `nowMs`: the end aligned down to
+ * the step (so every run of a detector sees the same grid, and the seed's window end is
+ * reproducible) and the start `windowMinutes` before it. Both ends are included, so a gap-free
+ * series yields {@link windowPoints} samples, the newest at `endMs`.
  */
 export function detectionWindow(
   detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>,
@@ -24,7 +28,7 @@ export function detectionWindow(
 ): { startMs: number; endMs: number } {
   const stepMs = detector.stepSeconds * 1000;
   const endMs = Math.floor(nowMs / stepMs) * stepMs;
-  return { startMs: endMs - (windowPoints(detector) - 1) * stepMs, endMs };
+  return { startMs: endMs - detector.windowMinutes * 60_000, endMs };
 }
 
 /**

@@ -72,7 +72,7 @@ describe('aiops-detector backtest', () => {
     const expected = await backtestSeries(points, defaultDetector());
     const fired = expected.rows.filter((r) => r.alert === 'firing').length;
     expect(cli.stderr()).toMatch(
-      new RegExp(`100 rows \\(71 scored\\), ${fired} alerts? fired; detector 'default', window 60 points at 300 s spacing`),
+      new RegExp(`100 rows \\(71 scored\\), ${fired} alerts? fired; detector 'default', window 61 points at 300 s spacing`),
     );
     expect(code).toBe(0);
     const { header, rows } = parseOutput(await readFile(join(dir, 'out.csv'), 'utf8'));
@@ -137,7 +137,7 @@ describe('aiops-detector backtest', () => {
     expect(ambiguousCode).toBe(2);
     expect(ambiguous.stderr()).toMatch(/2 detectors \(latency, errors\): choose one with --detector NAME/);
     expect(namedCode).toBe(0);
-    expect(named.stderr()).toMatch(/detector 'latency', window 40 points/);
+    expect(named.stderr()).toMatch(/detector 'latency', window 41 points/);
     const { rows } = parseOutput(named.stdout());
     expect(rows.slice(0, 19).every(([, , score]) => score === '0')).toBe(true);
     expect(Number(rows[19]![2])).toBeGreaterThan(0);

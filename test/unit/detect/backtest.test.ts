@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backtestSeries, type BacktestRow } from '../../../lib/detect/backtest.js';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { evaluateSeries } from '../../../lib/detect/evaluate.js';
-import { detectionWindow } from '../../../lib/detect/window.js';
+import { detectionWindow, windowPoints } from '../../../lib/detect/window.js';
 import { InputError } from '../../../lib/errors.js';
 import { noisySeries } from './series-fixtures.js';
 
@@ -125,14 +125,15 @@ describe('backtestSeries', () => {
     // Act
     const result = await backtestSeries(points, quick);
 
-    // Assess: the window is 30 points of 5 minutes, as a 1-minute series would have 30 points
-    expect(result.windowPoints).toBe(30);
+    // Assess: the window is 31 points of 5 minutes, as a 1-minute series has 31 points in
+    // [t - 30 min, t]
+    expect(result.windowPoints).toBe(31);
     expect(result.spacingMs).toBe(300_000);
     const last30 = evaluateSeries(
       {
         labels: {},
-        timestampsMs: points.timestampsMs.slice(20),
-        values: points.values.slice(20),
+        timestampsMs: points.timestampsMs.slice(19),
+        values: points.values.slice(19),
         droppedNonFinite: 0,
       },
       quick,
@@ -178,5 +179,18 @@ describe('backtestSeries', () => {
     expect(progress.at(-1)).toEqual([200, 200]);
     expect(progress.every(([done, total], i) => total === 200 && (i === 0 || done > progress[i - 1]![0]))).toBe(true);
     await expect(aborted).rejects.toThrow('stop');
+  });
+});
+
+describe('detectionWindow and windowPoints', () => {
+  it('query the same span the backtest replays: windowMinutes back from the step-aligned end, both ends included', () => {
+    const detector = defaultDetector({ windowMinutes: 60, stepSeconds: 60 });
+    const nowMs = Date.UTC(2024, 0, 1, 12, 0, 42);
+
+    const { startMs, endMs } = detectionWindow(detector, nowMs);
+
+    expect(endMs).toBe(Date.UTC(2024, 0, 1, 12, 0, 0));
+    expect(startMs).toBe(Date.UTC(2024, 0, 1, 11, 0, 0));
+    expect(windowPoints(detector)).toBe((endMs - startMs) / 60_000 + 1);
   });
 });

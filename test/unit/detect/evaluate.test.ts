@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { evaluateSeries, type ScoredVerdict, type SeriesVerdict } from '../../../lib/detect/evaluate.js';
+import { windowPoints } from '../../../lib/detect/window.js';
 import { noisySeries, seriesOf, slice } from './series-fixtures.js';
 
 // The minimum score proposed as the default (measured: a healthy Gaussian series' newest point
@@ -86,14 +87,14 @@ describe('evaluateSeries', () => {
     // Prepare: three healthy series (different labels, so different seeds), 5 hours at 1-minute
     // steps; the run evaluates each one every minute over its window.
     const detector = defaultDetector({ minScore });
-    const windowPoints = detector.windowMinutes; // 60 s step
+    const w = windowPoints(detector);
     const evaluations: ScoredVerdict[] = [];
     for (const job of ['api', 'web', 'db']) {
-      const points = noisySeries(windowPoints + 300, { seed: job.length * 7919 + job.charCodeAt(0) });
+      const points = noisySeries(w + 300, { seed: job.length * 7919 + job.charCodeAt(0) });
 
       // Act
-      for (let end = windowPoints; end <= windowPoints + 300; end++) {
-        const window = slice(points, end - windowPoints, end);
+      for (let end = w; end <= w + 300; end++) {
+        const window = slice(points, end - w, end);
         evaluations.push(scored(evaluateSeries(seriesOf(window, { job }), detector, { windowEndMs: endOf(window) })));
       }
     }
@@ -107,7 +108,7 @@ describe('evaluateSeries', () => {
   it('calls a spike at the newest point anomalous, whatever the seed', () => {
     // Prepare: the same healthy history, then a 12-sigma spike as the newest point
     const detector = defaultDetector({ minScore });
-    const n = detector.windowMinutes;
+    const n = windowPoints(detector);
     const verdicts: ScoredVerdict[] = [];
     for (let seed = 1; seed <= 40; seed++) {
       const points = noisySeries(n, { seed, mean: 100, sd: 5 });
@@ -128,7 +129,7 @@ describe('evaluateSeries', () => {
   it('calls a level shift anomalous when it happens, and normal once the window holds only the new level', () => {
     // Prepare: level 100 for a window, then 200 from then on
     const detector = defaultDetector({ minScore });
-    const n = detector.windowMinutes;
+    const n = windowPoints(detector);
     const points = noisySeries(3 * n, { seed: 11 });
     for (let i = n; i < 3 * n; i++) points.values[i] = points.values[i]! + 100;
     const at = (end: number) => {
