@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', '.serverless/', '.esbuild/', 'coverage/', '**/*.py'],
+    ignores: ['dist/', 'node_modules/', '.serverless/', '.esbuild/', '.sls-home/', 'coverage/', '**/*.py'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
