@@ -171,6 +171,13 @@ describe('createRemoteWriter', () => {
     expect(jobs).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('sends no request for an empty write (a cycle that scored nothing)', async () => {
+    const writer = createRemoteWriter({ url: `${baseUrl}/api/v1/write`, timeoutMs: 2000, retries: 0 });
+
+    expect(await writer.write([])).toEqual({ samples: 0, series: 0, requests: 0 });
+    expect(received).toHaveLength(0);
+  });
+
   it('sends nothing when a sample cannot be encoded', async () => {
     const writer = createRemoteWriter({ url: `${baseUrl}/api/v1/write`, timeoutMs: 2000, retries: 0 });
 
