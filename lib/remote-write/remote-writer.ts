@@ -12,6 +12,7 @@
 import axios from 'axios';
 import type { PrometheusAuth, SecretRef } from '../config/config.js';
 import { createHttpClient, describeHttpFailure } from '../http/client.js';
+import { errorMessage } from '../errors.js';
 import { isRetryableStatus } from '../http/retry-policy.js';
 import { redactSecrets, redactUrl } from '../redact.js';
 import { apsRegionOf } from '../config/parse-config.js';
@@ -143,10 +144,15 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
       headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
     } else if (auth.type === 'sigv4') {
       // SigV4 signs the body: once per request, never reused for another body.
-      headers = await sign!(
-        { method: 'POST', url: options.url, headers, body },
-        { region: auth.region, service: auth.service, signal },
-      );
+      try {
+        headers = await sign!({ method: 'POST', url: options.url, headers, body }, { region: auth.region, service: auth.service, signal });
+      } catch (error) {
+        // Usually missing or expired AWS credentials: trying again at once will not help.
+        throw new RemoteWriteError(`${description}: cannot sign the request (SigV4): ${errorMessage(error)}`, {
+          retryable: false,
+          cause: error,
+        });
+      }
     }
     try {
       await client.post(options.url, Buffer.from(body.buffer, body.byteOffset, body.byteLength), {

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RemoteWriteError } from '../../../lib/remote-write/errors.js';
 import { createRemoteWriter } from '../../../lib/remote-write/remote-writer.js';
 
 // Amazon Managed Prometheus cannot be reached from here: a local server receives the signed
@@ -59,5 +60,19 @@ describe('remote write with SigV4', () => {
     );
     vi.useRealTimers();
     expect(authorization).toBe(expected.headers!.Authorization);
+  });
+
+  it('reports missing AWS credentials as a remote write error, before sending', async () => {
+    const before = received.length;
+    const writer = createRemoteWriter(
+      { url: `${baseUrl}/workspaces/ws-123/api/v1/remote_write`, timeoutMs: 2000, retries: 0, auth: { type: 'sigv4', region: 'eu-west-1', service: 'aps' } },
+      { credentials: () => Promise.reject(new Error('Could not load credentials from any providers')), now },
+    );
+
+    const write = writer.write([{ labels: { __name__: 'm' }, value: 1, timestampMs: 1 }]);
+
+    await expect(write).rejects.toBeInstanceOf(RemoteWriteError);
+    await expect(write).rejects.toThrow(/cannot sign the request \(SigV4\): Could not load credentials/);
+    expect(received.length).toBe(before);
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
@@ -131,5 +132,43 @@ describe('remote write encoding', () => {
       { labels: { __name__: 'm' }, value: 2, timestampMs: 5 },
     ];
     expect(() => toTimeSeries(samples)).toThrow(/two different values at 5 ms/);
+  });
+
+  it('round-trips any label text, double and 53-bit timestamp exactly (property)', () => {
+    const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/).filter((name) => name !== '__name__');
+    const sample = fc.record({
+      name: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,8}$/),
+      labels: fc.dictionary(labelName, fc.string({ unit: 'grapheme', maxLength: 12 }), { maxKeys: 4 }),
+      value: fc.double(),
+      timestampMs: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 20 }), (inputs) => {
+        // Prepare: one value per series and timestamp (two would be rejected, tested above).
+        const seen = new Set<string>();
+        const samples = inputs
+          .map((s) => ({ labels: { ...s.labels, __name__: s.name }, value: s.value, timestampMs: s.timestampMs }))
+          .filter((s) => {
+            const key = JSON.stringify([Object.entries(s.labels).filter(([, v]) => v !== '').sort(), s.timestampMs]);
+            return seen.has(key) ? false : (seen.add(key), true);
+          });
+
+        // Act
+        const series = toTimeSeries(samples);
+        const decoded = decodeWriteRequestBody(encodeWriteRequestBody(series));
+
+        // Assess: nothing lost or altered, NaN and -0 included.
+        expect(decoded).toHaveLength(series.length);
+        expect(decoded.reduce((n, s) => n + s.samples.length, 0)).toBe(samples.length);
+        decoded.forEach((got, i) => {
+          expect(got.labels).toEqual(series[i]!.labels);
+          got.samples.forEach((s, j) => {
+            expect(Object.is(s.value, series[i]!.samples[j]!.value)).toBe(true);
+            expect(s.timestampMs).toBe(series[i]!.samples[j]!.timestampMs);
+          });
+        });
+      }),
+      { seed: 20260101, numRuns: 200 },
+    );
   });
 });
