@@ -22,7 +22,7 @@ export function benchSeries(count: number, points: number): SeriesInput[] {
   for (let index = 0; index < count; index++) {
     const rng = new Mulberry32(7_000 + index);
     const level = 0.05 + 0.5 * rng.next();
-    const samples: [number, number][] = new Array(points);
+    const samples = new Array<[number, number]>(points);
     for (let i = 0; i < points; i++) {
       const minutesBeforeEnd = points - 1 - i;
       // Slow drift (an hour-long wave) plus ±10 % noise.
