@@ -12,6 +12,7 @@ import type { StateStore } from './alerts/state-store.js';
 import { mapLimit } from './concurrency.js';
 import type { Config, DetectorConfig } from './config/config.js';
 import { evaluateSeries, type SeriesVerdict } from './detect/evaluate.js';
+import { detectionWindow } from './detect/window.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { AlertSink } from './sinks/sink.js';
@@ -89,12 +90,6 @@ export interface RunSummary {
   results: SeriesResult[];
 }
 
-/** The window end for a detector: `now` aligned down to its step, as the source aligns it. */
-export function windowEndMs(now: Date, stepSeconds: number): number {
-  const stepMs = stepSeconds * 1000;
-  return Math.floor(now.getTime() / stepMs) * stepMs;
-}
-
 function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesResult['alert']): SeriesResult {
   if (verdict.insufficient) {
     return {
@@ -154,8 +149,7 @@ async function runDetector(
   timings: TimingsMs,
 ): Promise<{ outcome: DetectorOutcome; results: SeriesResult[] }> {
   const logger = deps.logger.child({ detector: detector.name });
-  const endMs = windowEndMs(options.now, detector.stepSeconds);
-  const startMs = endMs - detector.windowMinutes * 60_000;
+  const { startMs, endMs } = detectionWindow(detector, options.now.getTime());
 
   let started = performance.now();
   const series = await deps.source.queryRange(

@@ -5,7 +5,7 @@
  *
  * - request-rate: requests per second of two services, a slow daily-like wave plus noise. Healthy.
  * - latency-p99: p99 latency of the same two services; `checkout` jumps from ~250 ms to over
- *   2 s in its last 3 points (the anomaly the demo shows), `catalog` stays normal.
+ *   2.4 s at its newest point (the anomaly the demo shows), `catalog` stays normal.
  *
  * Deterministic (seeded PRNG, fixed timestamps): running it again gives the same file.
  *   node examples/demo/generate-recording.mjs
@@ -49,7 +49,7 @@ const requestRate = [
   series({ service: 'catalog' }, (i) => round(130 + 15 * Math.sin((2 * Math.PI * i) / 90 + 1) + noise(random, 4), 3)),
 ];
 
-const spike = [1.9, 2.2, 2.4]; // seconds: the last 3 points of checkout's p99
+const spike = [2.4]; // seconds: the newest point of checkout's p99, as the minute-by-minute run first sees it
 const latency = [
   series({ service: 'checkout' }, (i) =>
     i >= points - spike.length ? spike[i - (points - spike.length)] : round(0.25 + noise(random, 0.015), 4),

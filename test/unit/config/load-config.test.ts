@@ -86,7 +86,7 @@ describe('seed environment variables', () => {
       stepSeconds: 60,
       minPoints: 30,
       contamination: 0.05,
-      minScore: 0.6,
+      minScore: 0.8,
       forEvaluations: 1,
       features: ['value', 'diff'],
       trees: 100,

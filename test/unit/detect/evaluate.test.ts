@@ -4,10 +4,6 @@ import { evaluateSeries, type ScoredVerdict, type SeriesVerdict } from '../../..
 import { windowPoints } from '../../../lib/detect/window.js';
 import { noisySeries, seriesOf, slice } from './series-fixtures.js';
 
-// The minimum score proposed as the default (measured: a healthy Gaussian series' newest point
-// reaches 0.8 in about 3 of 10,000 windows, an 8-sigma spike in about 97 %). The config's default
-// (lib/config/schema.ts) is 0.6 until the lead adopts it; these tests state the value they rely on.
-const minScore = 0.8;
 
 function scored(verdict: SeriesVerdict): ScoredVerdict {
   if (verdict.insufficient) throw new Error(`expected a scored verdict, got insufficient (${verdict.points} points)`);
@@ -86,7 +82,7 @@ describe('evaluateSeries', () => {
   it('never calls a noisy but healthy series anomalous now, although its window always "has anomalies" as the seed said', () => {
     // Prepare: three healthy series (different labels, so different seeds), 5 hours at 1-minute
     // steps; the run evaluates each one every minute over its window.
-    const detector = defaultDetector({ minScore });
+    const detector = defaultDetector();
     const w = windowPoints(detector);
     const evaluations: ScoredVerdict[] = [];
     for (const job of ['api', 'web', 'db']) {
@@ -107,7 +103,7 @@ describe('evaluateSeries', () => {
 
   it('calls a spike at the newest point anomalous, whatever the seed', () => {
     // Prepare: the same healthy history, then a 12-sigma spike as the newest point
-    const detector = defaultDetector({ minScore });
+    const detector = defaultDetector();
     const n = windowPoints(detector);
     const verdicts: ScoredVerdict[] = [];
     for (let seed = 1; seed <= 40; seed++) {
@@ -128,7 +124,7 @@ describe('evaluateSeries', () => {
 
   it('calls a level shift anomalous when it happens, and normal once the window holds only the new level', () => {
     // Prepare: level 100 for a window, then 200 from then on
-    const detector = defaultDetector({ minScore });
+    const detector = defaultDetector();
     const n = windowPoints(detector);
     const points = noisySeries(3 * n, { seed: 11 });
     for (let i = n; i < 3 * n; i++) points.values[i] = points.values[i]! + 100;
