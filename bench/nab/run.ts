@@ -116,11 +116,16 @@ async function runPool(
   files: readonly NabDataFile[],
   source: ScoreSource,
   workers: number,
+  onFileDone: (done: FileScores, finished: number, total: number) => void,
 ): Promise<Map<string, FileScores>> {
   const results = new Map<string, FileScores>();
+  const record = (scores: FileScores): void => {
+    results.set(scores.name, scores);
+    onFileDone(scores, results.size, files.length);
+  };
   const queue = [...files].sort((a, b) => b.values.length - a.values.length);
   if (workers === 0) {
-    for (const file of queue) results.set(file.name, await produceScores(nabDir, file.name, source));
+    for (const file of queue) record(await produceScores(nabDir, file.name, source));
     return results;
   }
   const children: ChildProcess[] = [];
@@ -156,7 +161,7 @@ async function runPool(
             fail(new AiopsError(message.error));
             return;
           }
-          results.set(name, {
+          record({
             name,
             scores: Float64Array.from(message.scores),
             alerts: Uint8Array.from(message.alerts),
@@ -254,7 +259,13 @@ async function main(): Promise<void> {
   const windows = readNabWindows(options.nabDir);
   const names = selectFiles(listNabFiles(options.nabDir), options.patterns);
   const files = names.map((name) => readNabDataFile(options.nabDir, name, windows));
-  const scores = await runPool(options.nabDir, files, options.source, options.workers);
+  // Progress on a terminal only, on stderr: a full run takes minutes; stdout stays the result.
+  const progress = process.stderr.isTTY
+    ? (done: FileScores, finished: number, total: number): void => {
+        process.stderr.write(`[${finished}/${total}] ${done.name} ${(done.elapsedMs / 1000).toFixed(1)} s\n`);
+      }
+    : (): void => undefined;
+  const scores = await runPool(options.nabDir, files, options.source, options.workers, progress);
   const detectedMs = performance.now() - started;
   const scoringStarted = performance.now();
   const results = scoreNabCorpus(
@@ -324,7 +335,7 @@ async function main(): Promise<void> {
   const slowest = [...scores.values()].sort((a, b) => b.elapsedMs - a.elapsedMs)[0];
   out.push('');
   out.push(
-    `Took ${(elapsedMs / 1000).toFixed(1)} s (${options.workers} worker${options.workers === 1 ? '' : 's'}; detection ${(detectedMs / 1000).toFixed(1)} s, scoring ${(scoringMs / 1000).toFixed(2)} s; slowest file ${slowest?.name ?? '-'} ${((slowest?.elapsedMs ?? 0) / 1000).toFixed(1)} s)`,
+    `Took ${(elapsedMs / 1000).toFixed(1)} s (${options.workers === 0 ? 'in process' : `${options.workers} worker${options.workers === 1 ? '' : 's'}`}; detection ${(detectedMs / 1000).toFixed(1)} s, scoring ${(scoringMs / 1000).toFixed(2)} s; slowest file ${slowest?.name ?? '-'} ${((slowest?.elapsedMs ?? 0) / 1000).toFixed(1)} s)`,
   );
   if (options.writeResultsDir !== undefined) out.push(`Per-file results written to ${options.writeResultsDir}`);
   process.stdout.write(`${out.join('\n')}\n`);
