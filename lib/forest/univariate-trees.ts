@@ -86,12 +86,7 @@ class UnivariateBuilder {
  * over ranks, read out word by word, yields them sorted, so no per-tree sort is needed.
  */
 function drawSortedSample(b: UnivariateBuilder): void {
-  const { sample, psi, sorted, rows } = b;
-  if (psi === rows) {
-    sample.set(sorted);
-    return;
-  }
-  const { chosen } = b;
+  const { sample, psi, sorted, rows, chosen } = b;
   let state = b.rngState;
   for (let j = rows - psi; j < rows; j++) {
     state = (state + 0x6d2b79f5) | 0;
@@ -117,31 +112,39 @@ function drawSortedSample(b: UnivariateBuilder): void {
 }
 
 function buildTree(b: UnivariateBuilder, t: number): void {
-  drawSortedSample(b);
-  const { sample, height, leafCredit, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
+  // With psi = n every tree's subsample is all the data; nothing moves rows, so share it.
+  let sample = b.sorted;
+  if (b.psi < b.rows) {
+    drawSortedSample(b);
+    sample = b.sample;
+  }
+  const { height, leafCredit, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
   const base = t * b.psi;
   let leaves = 0;
   let state = b.rngState;
-  stackStart[0] = 0;
-  stackEnd[0] = b.psi;
-  stackDepth[0] = 0;
-  stackLower[0] = -Infinity;
-  let top = 1;
-  while (top > 0) {
-    top--;
-    const start = stackStart[top]!;
-    const end = stackEnd[top]!;
-    const depth = stackDepth[top]!;
-    const lower = stackLower[top]!;
+  // The node being grown: rows [start, end) of the sorted sample, values above `lower`. After a
+  // split the loop goes on with the left child directly and stacks only the right one.
+  let start = 0;
+  let end = b.psi;
+  let depth = 0;
+  let lower = -Infinity;
+  let top = 0;
+  for (;;) {
     const lo = sample[start]!;
     const hi = sample[end - 1]!;
     // A leaf: height limit, one row, or all rows equal (end - start <= 1 implies lo === hi).
     if (depth >= height || !(hi > lo)) {
-      // Leaves come out left to right (left children are popped first), so this leaf's lower
-      // bound is the previous leaf's upper bound.
+      // Leaves come out left to right (left children first), so this leaf's lower bound is the
+      // previous leaf's upper bound.
       if (leaves > 0) upper[base + leaves - 1] = lower;
       value[base + leaves] = depth + leafCredit[end - start]!;
       leaves++;
+      if (top === 0) break;
+      top--;
+      start = stackStart[top]!;
+      end = stackEnd[top]!;
+      depth = stackDepth[top]!;
+      lower = stackLower[top]!;
       continue;
     }
     state = (state + 0x6d2b79f5) | 0;
@@ -162,16 +165,29 @@ function buildTree(b: UnivariateBuilder, t: number): void {
       left++;
       while (sample[left]! <= split) left++;
     }
+    depth++;
+    if (depth >= height) {
+      // Both children are leaves at the height limit, and adjacent: emit them now instead of
+      // stacking one and looping twice.
+      if (leaves > 0) upper[base + leaves - 1] = lower;
+      value[base + leaves] = depth + leafCredit[left - start]!;
+      upper[base + leaves] = split;
+      value[base + leaves + 1] = depth + leafCredit[end - left]!;
+      leaves += 2;
+      if (top === 0) break;
+      top--;
+      start = stackStart[top]!;
+      end = stackEnd[top]!;
+      depth = stackDepth[top]!;
+      lower = stackLower[top]!;
+      continue;
+    }
     stackStart[top] = left;
     stackEnd[top] = end;
-    stackDepth[top] = depth + 1;
+    stackDepth[top] = depth;
     stackLower[top] = split;
     top++;
-    stackStart[top] = start;
-    stackEnd[top] = left;
-    stackDepth[top] = depth + 1;
-    stackLower[top] = lower;
-    top++;
+    end = left;
   }
   upper[base + leaves - 1] = Infinity;
   b.leafCount[t] = leaves;
@@ -181,14 +197,21 @@ function buildTree(b: UnivariateBuilder, t: number): void {
 /** Adds tree t's path length for each of the sorted distinct values `levels` to `sums`. */
 function addTree(forest: UnivariateForest, t: number, levels: Float64Array, count: number, sums: Float64Array): void {
   const { upper, value } = forest;
-  let k = t * forest.stride;
-  let bound = upper[k]!;
-  for (let i = 0; i < count; i++) {
-    const v = levels[i]!;
-    // The last leaf's upper bound is +Infinity, so this stops inside the tree.
-    while (v > bound) bound = upper[++k]!;
-    sums[i] = sums[i]! + value[k]!;
+  const first = t * forest.stride;
+  const last = first + forest.leafCount[t]! - 1;
+  let i = 0;
+  // Leaf by leaf, add its value to the run of sorted levels it covers: two tight loops with
+  // predictable branches. The last leaf's upper bound is +Infinity and takes the rest.
+  for (let k = first; k < last && i < count; k++) {
+    const bound = upper[k]!;
+    const credit = value[k]!;
+    while (i < count && levels[i]! <= bound) {
+      sums[i] = sums[i]! + credit;
+      i++;
+    }
   }
+  const credit = value[last]!;
+  for (; i < count; i++) sums[i] = sums[i]! + credit;
 }
 
 /** Sum over all trees of each row's path length, for one-column `matrix`. */
