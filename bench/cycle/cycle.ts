@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { parseConfig } from '../../lib/config/index.js';
+import { evaluateSeries } from '../../lib/detect/evaluate.js';
 import { buildFeatureMatrix } from '../../lib/detect/features.js';
+import { detectionWindow } from '../../lib/detect/window.js';
 import { fitForest } from '../../lib/forest/index.js';
 import { createLogger } from '../../lib/log.js';
 import type { StateStore } from '../../lib/alerts/state-store.js';
@@ -58,6 +60,11 @@ export interface CycleReport {
   rssBeforeBytes: number;
   /** bench:forest's measure on one of the cycle's own windows: fit + score, median ms. */
   forest: { points: number; features: number; trees: number; maxSamples: number; medianMs: number; runs: number; cpuMsPerRun: number };
+  /**
+   * The cycle's score step again (evaluateSeries over every fetched series, as runDetection
+   * calls it), timed by CPU right beside the forest baseline, so the ratio holds on a busy box.
+   */
+  evaluateCpuMsPerSeries: number;
 }
 
 function median(values: number[]): number {
@@ -216,6 +223,11 @@ async function main(): Promise<void> {
   const forestCpu = process.cpuUsage(forestCpuStarted);
   if (!Number.isFinite(check)) throw new Error('non-finite score');
 
+  const evaluateCpuStarted = process.cpuUsage();
+  const windowEnd = detectionWindow(detector, now.getTime()).endMs;
+  for (const series of lastSeries) evaluateSeries(series, detector, { windowEndMs: windowEnd });
+  const evaluateCpu = process.cpuUsage(evaluateCpuStarted);
+
   await rm(stateDir, { recursive: true, force: true });
   const report: CycleReport = {
     node: process.version,
@@ -225,6 +237,7 @@ async function main(): Promise<void> {
     responseBytes: bytes,
     peakRssBytes,
     sampledPeakRssBytes: sampledPeak,
+    evaluateCpuMsPerSeries: (evaluateCpu.user + evaluateCpu.system) / 1000 / lastSeries.length,
     rssBeforeBytes,
     forest: {
       points: window.values.length,

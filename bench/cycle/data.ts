@@ -1,8 +1,8 @@
 /**
  * The benchmark's history: `bench_latency_seconds{job="bench",instance="host-NNNN"}`, one sample
  * a minute ending at {@link benchEndS}. Seeded, so every run backfills the same numbers. Most
- * series are noisy but healthy; {@link anomalousIndexes} spike (5x, 7x, 9x their level) in their
- * newest three minutes, so the cycle has alerts to deliver.
+ * series are noisy but healthy; {@link anomalousIndexes} spike (4x, then 10x their level) in their
+ * newest two minutes, so the cycle has alerts to deliver.
  */
 import { Mulberry32 } from '../../lib/forest/index.js';
 import type { SeriesInput } from '../../test/support/prometheus-server.js';
@@ -27,7 +27,7 @@ export function benchSeries(count: number, points: number): SeriesInput[] {
       const minutesBeforeEnd = points - 1 - i;
       // Slow drift (an hour-long wave) plus ±10 % noise.
       let value = level * (1 + 0.05 * Math.sin((2 * Math.PI * i) / 60 + index) + 0.1 * (rng.next() - 0.5));
-      if (spiking.has(index) && minutesBeforeEnd < 3) value = level * (9 - 2 * minutesBeforeEnd);
+      if (spiking.has(index) && minutesBeforeEnd < 2) value = level * (minutesBeforeEnd === 0 ? 10 : 4);
       samples[i] = [benchEndS - minutesBeforeEnd * stepSeconds, Number(value.toFixed(6))];
     }
     out.push({ labels: { __name__: benchMetric, job: 'bench', instance: instanceName(index) }, samples });

@@ -143,6 +143,11 @@ async function main(): Promise<void> {
       `(fit + score, ${report.forest.points} points, ${report.forest.features} features, ${report.forest.trees} trees, ` +
       `median of ${report.forest.runs}, CPU ${report.forest.cpuMsPerRun.toFixed(3)} ms a run)  ratio ${ratio.toFixed(2)}`,
   );
+  const cpuRatio = report.evaluateCpuMsPerSeries / report.forest.cpuMsPerRun;
+  out.push(
+    `  by CPU time, back to back: evaluateSeries ${report.evaluateCpuMsPerSeries.toFixed(3)} ms a series  vs  forest ` +
+      `${report.forest.cpuMsPerRun.toFixed(3)} ms a run  ratio ${cpuRatio.toFixed(2)}`,
+  );
   out.push(
     `anomalies ${first.anomalies}, delivered to the receiver ${delivered} notifications in ${receiver.requests.length} requests, ` +
       `failures ${first.failures}, result lines ${first.resultLines}`,
@@ -152,7 +157,11 @@ async function main(): Promise<void> {
   out.push('target                         measured   limit   ');
   out.push(`  whole cycle                  ${f1(first.durationMs).padStart(8)} ms  <= ${targets.cycleMs} ms   ${verdict(first.durationMs <= targets.cycleMs)}`);
   out.push(`  peak RSS                     ${f1(peakMb).padStart(8)} MB  <= ${targets.peakRssMb} MB    ${verdict(peakMb <= targets.peakRssMb)}`);
-  out.push(`  scoring / bench:forest       ${ratio.toFixed(2).padStart(8)}     <= ${targets.scoringRatio}       ${verdict(ratio <= targets.scoringRatio)}`);
+  out.push(`  scoring / bench:forest       ${ratio.toFixed(2).padStart(8)}     <= ${targets.scoringRatio}       ${verdict(ratio <= targets.scoringRatio)}   (wall time)`);
+  out.push(`  scoring / bench:forest       ${cpuRatio.toFixed(2).padStart(8)}     <= ${targets.scoringRatio}       ${verdict(cpuRatio <= targets.scoringRatio)}   (CPU time)`);
+  if (first.cpuMs < first.wallMs * 0.8) {
+    out.push(`note: the cycle got ${f1((100 * first.cpuMs) / first.wallMs)} % of a CPU (other processes competed); its CPU time is ${f1(first.cpuMs)} ms`);
+  }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
