@@ -1,11 +1,7 @@
 /**
- * TEMPORARY PLACEHOLDER so that `serverless package` has a handler to bundle (issue 4, step 1).
- * The real middy handler (Secrets Manager, DynamoDB state, runDetection) replaces this file in
- * step 2. Until then every invocation fails loudly instead of pretending to detect anything.
+ * AWS Lambda entry point (serverless.yml `functions/lambda.handler`, bundled as lambda.mjs):
+ * the middy handler for this container's environment. Everything it does is in lib/lambda/.
  */
-import { AiopsError } from '../lib/errors.js';
+import { createLambdaHandler } from '../lib/lambda/middy-handler.js';
 
-/** Throws: not wired to runDetection yet. */
-export function handler(): Promise<never> {
-  return Promise.reject(new AiopsError('aiops-detector Lambda handler is not wired yet (placeholder, issue 4 step 2)'));
-}
+export const handler = createLambdaHandler(process.env);

@@ -214,7 +214,9 @@ describe('serverless package: defaults', () => {
     expect(env.ALERT_WEBHOOK_SECRET_ID).toBe('aiops-detector/webhook');
     // A plain name (invoke local cannot resolve a Ref offline), the table's own.
     expect(env.STATE_TABLE).toBe(resourceOfType(plain.template, 'AWS::DynamoDB::Table').Properties.TableName);
-    expect(env.STATE_STORE).toBe('dynamodb');
+    expect(Number(env.STATE_TTL_DAYS)).toBe(30);
+    // '' = guess the payload from the secret's URL (lib/lambda/lambda-config.ts).
+    expect(env.WEBHOOK_FORMAT).toBe('');
     expect(Number(env.SECRETS_CACHE_EXPIRY_SECONDS)).toBeGreaterThan(0);
     expect(readZip(plain.zip).has(text(env.CONFIG_FILE))).toBe(true);
   });
