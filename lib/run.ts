@@ -17,6 +17,7 @@ import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { AlertSink } from './sinks/sink.js';
 import type { Labels, MetricSource } from './sources/source.js';
+import type { ScoreWriter } from './write-back/score-writer.js';
 
 export interface RunDependencies {
   config: Config;
@@ -24,6 +25,11 @@ export interface RunDependencies {
   store: StateStore;
   sinks: readonly AlertSink[];
   logger: Logger;
+  /**
+   * Writes every scored series back (lib/write-back) after the detectors ran, except in a dry
+   * run. Its failure is logged and fails the run; alerts are not affected.
+   */
+  writeBack?: ScoreWriter;
 }
 
 export interface RunOptions {
@@ -49,6 +55,8 @@ export interface SeriesResult {
   numAnomalies: number;
   anomalous: boolean;
   alert: 'firing' | 'repeat' | 'resolved' | 'none';
+  /** The series' alert is firing after this run (its state, whether or not a notification went out). */
+  firing: boolean;
   /** Timestamp of the evaluation (window end), Unix ms. */
   atMs: number;
 }
@@ -88,9 +96,11 @@ export interface RunSummary {
   timingsMs: TimingsMs;
   outcomes: DetectorOutcome[];
   results: SeriesResult[];
+  /** Present when scores are written back: what was written, or why not. */
+  writeBack?: { ok: boolean; samples: number; error?: string };
 }
 
-function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesResult['alert']): SeriesResult {
+function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesResult['alert'], firing: boolean): SeriesResult {
   if (verdict.insufficient) {
     return {
       detector,
@@ -103,6 +113,7 @@ function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesRes
       numAnomalies: 0,
       anomalous: false,
       alert,
+      firing,
       atMs: verdict.windowEndMs,
     };
   }
@@ -117,6 +128,7 @@ function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesRes
     numAnomalies: verdict.numAnomalies,
     anomalous: verdict.anomalous,
     alert,
+    firing,
     atMs: verdict.windowEndMs,
   };
 }
@@ -202,8 +214,11 @@ async function runDetector(
   timings.deliver += performance.now() - started;
 
   // dispatch returns one entry per scored verdict, in order.
-  const alerts = new Map(dispatch.series.map((s) => [s.seriesKey, s.alert]));
-  const results = verdicts.map((v) => seriesResult(detector.name, v, alerts.get(v.seriesKey) ?? 'none'));
+  const alerts = new Map(dispatch.series.map((s) => [s.seriesKey, s]));
+  const results = verdicts.map((v) => {
+    const alert = alerts.get(v.seriesKey);
+    return seriesResult(detector.name, v, alert?.alert ?? 'none', alert?.firing ?? false);
+  });
   for (const result of results) deps.logger.result(logLine(result));
   for (const absent of dispatch.absent) {
     // A series that left the query result but whose alert changed (resolved) gets a line too.
@@ -220,6 +235,8 @@ async function runDetector(
           numAnomalies: 0,
           anomalous: false,
           alert: absent.alert,
+          // Absent series only get a line when they resolve.
+          firing: false,
           atMs: endMs,
         },
         { absent: true },
@@ -283,25 +300,28 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
     results.push(...r);
   }
 
+  const writeBack = deps.writeBack && !options.dryRun ? await writeScores(deps.writeBack, results, options.signal, logger) : undefined;
+
   const skipped = outcomes.filter((o) => o.skipped).map((o) => o.name);
   if (skipped.length > 0) logger.warn('run aborted before some detectors', { skipped });
   const failedDetectors = outcomes.filter((o) => !o.ok && !o.dispatch).length;
   const deliveryFailures = outcomes.reduce((sum, o) => sum + (o.dispatch ? o.dispatch.failed + o.dispatch.stateErrors : 0), 0);
   const round = (ms: number): number => Math.round(ms * 10) / 10;
   const summary: RunSummary = {
-    ok: outcomes.every((o) => o.ok),
+    ok: outcomes.every((o) => o.ok) && writeBack?.ok !== false,
     dryRun: options.dryRun ?? false,
     detectors: outcomes.length,
     series: results.length,
     anomalies: results.filter((r) => r.anomalous).length,
     alertsSent: outcomes.reduce((sum, o) => sum + (o.dispatch?.sent ?? 0), 0),
-    failures: failedDetectors + deliveryFailures,
+    failures: failedDetectors + deliveryFailures + (writeBack?.ok === false ? 1 : 0),
     pending: outcomes.reduce((sum, o) => sum + (o.dispatch?.pending ?? 0), 0),
     skipped,
     durationMs: round(performance.now() - started),
     timingsMs: { query: round(timings.query), score: round(timings.score), deliver: round(timings.deliver) },
     outcomes,
     results,
+    ...(writeBack ? { writeBack } : {}),
   };
   logger.result({
     summary: true,
@@ -316,6 +336,25 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
     skipped: summary.skipped,
     duration_ms: summary.durationMs,
     timings_ms: summary.timingsMs,
+    ...(writeBack ? { write_back: writeBack } : {}),
   });
   return summary;
+}
+
+/** Writes the run's scores back; a failure is logged and reported, never thrown. */
+async function writeScores(
+  writer: ScoreWriter,
+  results: readonly SeriesResult[],
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<NonNullable<RunSummary['writeBack']>> {
+  try {
+    const { samples } = await writer.write(results, { signal });
+    logger.debug('scores written back', { target: writer.description, samples });
+    return { ok: true, samples };
+  } catch (error) {
+    const message = errorMessage(error);
+    logger.error('writing scores back failed; alerts are not affected', { target: writer.description, error: message });
+    return { ok: false, samples: 0, error: message };
+  }
 }

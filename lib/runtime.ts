@@ -4,21 +4,27 @@
  * provides (the Lambda hands in the webhook secret fetched by middy, a DynamoDB client).
  */
 import { createStateStore, type StateStoreFactories } from './alerts/create-state-store.js';
+import { createPrometheusStateStore } from './alerts/prometheus-state-store.js';
 import type { StateStore } from './alerts/state-store.js';
-import type { Config } from './config/config.js';
+import type { Config, SecretRef } from './config/config.js';
 import type { Logger } from './log.js';
+import { createRemoteWriter, type RemoteWriterDeps } from './remote-write/remote-writer.js';
 import { resolveSecret, type ResolveSecretDeps } from './secrets/resolve-secret.js';
 import { createSinks } from './sinks/create-sinks.js';
 import type { HttpSinkDeps } from './sinks/http-delivery.js';
 import type { AlertSink } from './sinks/sink.js';
 import { createMetricSource } from './sources/create-source.js';
-import type { PrometheusSourceDeps } from './sources/prometheus/prometheus-source.js';
+import { createPrometheusSource, type PrometheusSourceDeps } from './sources/prometheus/prometheus-source.js';
 import type { MetricSource } from './sources/source.js';
+import { remoteWriteOptionsOf } from './write-back/remote-write-options.js';
+import { createScoreWriter, type ScoreWriter } from './write-back/score-writer.js';
 
 export interface Runtime {
   source: MetricSource;
   store: StateStore;
   sinks: AlertSink[];
+  /** Set when `writeBack` is enabled: scores are remote-written after each run. */
+  writeBack?: ScoreWriter;
   /** Every secret value resolved, for the logger's last-line redaction. */
   secrets: string[];
   /** Releases the store's clients and timers. */
@@ -44,13 +50,44 @@ export interface RuntimeDeps {
   consoleWrite?: (line: string) => void;
   source?: Partial<PrometheusSourceDeps>;
   sink?: Partial<HttpSinkDeps>;
+  /** For the remote writes of write-back and the `prometheus` state store (tests shorten retries). */
+  remoteWrite?: Partial<RemoteWriterDeps>;
 }
 
 /** Builds source, store and sinks for `config`. Sinks with broken secrets are kept, failing softly. */
 export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<Runtime> {
   const secrets = deps.secrets ?? [];
-  const store = deps.store ?? createStateStore(config.alerts.stateStore, deps.storeFactories);
   const secretDeps = { env: deps.env, readFile: deps.readFile, providers: deps.secretProviders };
+  const resolveAndRemember = async (ref: SecretRef, signal?: AbortSignal): Promise<string> => {
+    const value = await resolveSecret(ref, { ...secretDeps, ...(signal ? { signal } : {}) });
+    secrets.push(value);
+    return value;
+  };
+  // Scores and the prometheus state store write to the same place (lib/write-back).
+  const remoteWriter = () =>
+    createRemoteWriter(remoteWriteOptionsOf(config.prometheus), {
+      resolveSecret: (ref, { signal }) => resolveAndRemember(ref, signal),
+      ...deps.remoteWrite,
+    });
+  const storeFactories: StateStoreFactories = {
+    prometheus: (storeConfig) =>
+      createPrometheusStateStore(
+        { ...(storeConfig.lookbackMinutes !== undefined ? { lookbackMinutes: storeConfig.lookbackMinutes } : {}) },
+        {
+          // Always the live Prometheus, also when queries are answered from a recording.
+          source: createPrometheusSource(config.prometheus, {
+            logger: deps.logger,
+            env: deps.env,
+            readFile: deps.readFile,
+            resolveSecret: (ref) => resolveAndRemember(ref),
+            ...deps.source,
+          }),
+          writer: remoteWriter(),
+        },
+      ),
+    ...deps.storeFactories,
+  };
+  const store = deps.store ?? createStateStore(config.alerts.stateStore, storeFactories);
   const built = await createSinks(config.alerts, {
     logger: deps.logger,
     secrets: secretDeps,
@@ -62,17 +99,14 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
     logger: deps.logger,
     env: deps.env,
     readFile: deps.readFile,
-    resolveSecret: async (ref) => {
-      const value = await resolveSecret(ref, secretDeps);
-      secrets.push(value);
-      return value;
-    },
+    resolveSecret: (ref) => resolveAndRemember(ref),
     ...deps.source,
   });
   return {
     source,
     store,
     sinks: built.sinks,
+    ...(config.writeBack?.enabled ? { writeBack: createScoreWriter({ writer: remoteWriter() }) } : {}),
     secrets,
     close: async () => {
       if (!deps.store) await store.close?.();

@@ -79,11 +79,20 @@ export interface SeriesAlert {
   alert: AlertField;
 }
 
+/** A series the query returned this run. */
+export interface EvaluatedSeriesAlert extends SeriesAlert {
+  /**
+   * Whether the series' alert is firing after this run's evaluation (its state, not whether a
+   * notification went out): `aiops_alert_firing` in the written-back scores.
+   */
+  firing: boolean;
+}
+
 export interface DispatchSummary {
   detector: string;
   dryRun: boolean;
   /** One per input verdict, same order. */
-  series: SeriesAlert[];
+  series: EvaluatedSeriesAlert[];
   /** Stored series the query did not return this run (only those whose alert changed). */
   absent: SeriesAlert[];
   /** Notifications created by this run's transitions. */
@@ -332,7 +341,12 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
 
 function finish(summary: DispatchSummary, work: readonly Work[]): DispatchSummary {
   const sorted = work.filter((w) => w.index >= 0).sort((a, b) => a.index - b.index);
-  summary.series = sorted.map((w) => ({ seriesKey: w.key, labels: w.labels, alert: w.alert }));
+  summary.series = sorted.map((w) => ({
+    seriesKey: w.key,
+    labels: w.labels,
+    alert: w.alert,
+    firing: w.transition?.state.status === 'firing',
+  }));
   summary.absent = work
     .filter((w) => w.index < 0 && w.alert !== 'none')
     .map((w) => ({ seriesKey: w.key, labels: w.labels, alert: w.alert }));

@@ -40,6 +40,12 @@ export interface PrometheusConfig {
   caFile?: string;
   timeoutMs: number;
   retries: number;
+  /**
+   * Remote write endpoint for written-back scores and the `prometheus` state store. Absent:
+   * derived from `url` (`/api/v1/write`, or `/api/v1/remote_write` for Amazon Managed
+   * Prometheus). Auth, headers, timeout and retries are the ones above.
+   */
+  remoteWriteUrl?: string;
   /** When set, queries are answered from this recording and `url` is never contacted. */
   recording?: RecordingConfig;
 }
@@ -69,7 +75,11 @@ export type StateStoreConfig =
   | { type: 'memory' }
   | { type: 'file'; path: string }
   | { type: 'dynamodb'; table: string; region?: string; ttlDays: number }
-  | { type: 'prometheus' };
+  /**
+   * Alert state kept as remote-written samples in Prometheus (lib/alerts/prometheus-state-store.ts).
+   * `lookbackMinutes`: how far back a state is still found (default 1440).
+   */
+  | { type: 'prometheus'; lookbackMinutes?: number };
 
 export type SinkFormat = 'slack' | 'teams' | 'alertmanager' | 'webhook' | 'console';
 
@@ -93,12 +103,19 @@ export interface AlertsConfig {
   sinks: readonly SinkConfig[];
 }
 
+/** Scores written back to Prometheus after each run (lib/write-back). */
+export interface WriteBackConfig {
+  enabled: boolean;
+}
+
 export interface Config {
   prometheus: PrometheusConfig;
   detectors: readonly DetectorConfig[];
   alerts: AlertsConfig;
   /** Detectors evaluated at the same time. */
   concurrency: number;
+  /** Absent or disabled: nothing is written back. Optional so hand-built configs stay valid. */
+  writeBack?: WriteBackConfig;
   /** Diagnostic log level (`LOG_LEVEL` overrides it). Optional so hand-built configs stay valid. */
   logLevel?: LogLevel;
 }

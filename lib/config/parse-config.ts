@@ -81,6 +81,7 @@ function toConfig(parsed: ParsedConfig, options: ParseConfigOptions): Config {
     ...(p.caFile !== undefined ? { caFile: path(p.caFile) } : {}),
     timeoutMs: p.timeoutMs,
     retries: p.retries,
+    ...(p.remoteWriteUrl !== undefined ? { remoteWriteUrl: p.remoteWriteUrl } : {}),
     ...(p.recording ? { recording: { path: path(p.recording.path), rebase: p.recording.rebase } } : {}),
   };
 
@@ -111,6 +112,7 @@ function toConfig(parsed: ParsedConfig, options: ParseConfigOptions): Config {
     },
     concurrency: parsed.concurrency,
     logLevel: parsed.logLevel,
+    ...(parsed.writeBack ? { writeBack: { enabled: parsed.writeBack.enabled } } : {}),
   };
 }
 

@@ -1,0 +1,219 @@
+/**
+ * Scores back into Prometheus, as the in-cluster deployment runs it: `aiops-detector run`
+ * (in-process) against a real Prometheus with the remote write receiver, `writeBack` on and the
+ * `prometheus` state store, so each CLI invocation starts with nothing in memory, like a Knative
+ * Service scaled up from zero. What was written is queried back through Prometheus' HTTP API and
+ * compared with the run's own result lines.
+ *
+ * The history is backfilled with promtool, which makes Prometheus refuse samples older than the
+ * newest block unless an out-of-order window allows them: the default 3h of startPrometheus()
+ * with remote write. A live Prometheus (scraping up to now) takes the run's samples without one.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli.js';
+import type { CommandIo } from '../../lib/cli/command.js';
+import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+// Recent: the state store writes at the wall clock, the scores at the evaluation time, and
+// Prometheus takes both only within its out-of-order window of each other (as in production,
+// where the evaluation time is now).
+const endS = Math.floor(Date.now() / 60_000) * 60 - 5 * 60;
+const at = (minutes: number): string => new Date((endS + minutes * 60) * 1000).toISOString();
+const atMs = (minutes: number): number => (endS + minutes * 60) * 1000;
+const metric = 'app_latency_seconds';
+const token = 'T0KEN-write-back-5c4b3a291807f6e5d4c3';
+
+/** Seeded PRNG (mulberry32). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Three series a minute apart for two hours; `c` spikes in the newest two minutes of minute 0. */
+function history(): SeriesInput[] {
+  return ['a', 'b', 'c'].map((instance, index) => {
+    const random = seededRandom(77 + index);
+    const level = 0.2 + 0.05 * index;
+    const samples: [number, number][] = [];
+    for (let m = -120; m <= 10; m++) {
+      let value = level * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
+      if (instance === 'c' && m === -1) value = level * 4;
+      if (instance === 'c' && m === 0) value = level * 10;
+      samples.push([endS + m * 60, Number(value.toFixed(5))]);
+    }
+    return { labels: { __name__: metric, job: 'api', instance }, samples };
+  });
+}
+
+let prometheus: RunningPrometheus;
+let receiver: WebhookReceiver;
+let dir: string;
+
+beforeAll(async () => {
+  prometheus = await startPrometheus({ series: history(), remoteWrite: true });
+  receiver = await startWebhookReceiver();
+  dir = await mkdtemp(join(tmpdir(), 'aiops-write-back-'));
+});
+afterAll(async () => {
+  await receiver?.close();
+  await prometheus?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  lines: Record<string, unknown>[];
+  diagnostics: Record<string, unknown>[];
+  summary: Record<string, unknown>;
+}
+
+async function run(config: string, argv: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CommandIo = {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    readStdin: () => Promise.resolve(''),
+    env: { HOOK_URL: `${receiver.baseUrl}/hooks/${token}` },
+    cwd: dir,
+    stderrIsTty: false,
+    signal: new AbortController().signal,
+  };
+  const code = await main(['run', '--config', config, ...argv], io);
+  expect(stdout + stderr).not.toContain(token);
+  const parse = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = parse(stdout);
+  return { code, lines: lines.filter((l) => l.summary !== true), diagnostics: parse(stderr), summary: lines.at(-1)! };
+}
+
+async function configFile(name: string, options: { remoteWriteUrl?: string; stateStore?: string } = {}): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(
+    path,
+    [
+      'prometheus:',
+      `  url: ${prometheus.url}`,
+      '  retries: 0',
+      ...(options.remoteWriteUrl ? [`  remoteWriteUrl: ${options.remoteWriteUrl}`] : []),
+      'detectors:',
+      '  - name: latency',
+      `    query: ${metric}`,
+      'alerts:',
+      '  resolveAfter: 2',
+      `  stateStore: ${options.stateStore ?? 'prometheus'}`,
+      '  sinks:',
+      '    - type: webhook',
+      '      url: { env: HOOK_URL }',
+      'writeBack: { enabled: true }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+async function queryAt(query: string, timeMs: number): Promise<Sample[]> {
+  const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}&time=${timeMs / 1000}`;
+  const body = (await (await fetch(url)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+}
+
+/** The written sample of `name` for one instance, exactly at the evaluation time. */
+async function written(name: string, instance: string, timeMs: number): Promise<number | undefined> {
+  // `timestamp()` proves the sample sits at the evaluation time, not merely within the lookback.
+  const found = await queryAt(`${name}{detector="latency",instance="${instance}"} and timestamp(${name}) == ${timeMs / 1000}`, timeMs);
+  expect(found.length).toBeLessThanOrEqual(1);
+  return found[0]?.value;
+}
+
+describe('write-back after each run', () => {
+  it('writes score, threshold, value and firing state for every series; firing follows the alert state, not the notifications', async () => {
+    // Prepare
+    const config = await configFile('write-back.yaml');
+    receiver.reset();
+
+    // Act: the spike (fires), one normal minute (still firing, nothing sent), a second (resolved).
+    const runs = [await run(config, ['--now', at(0)]), await run(config, ['--now', at(1)]), await run(config, ['--now', at(2)])];
+
+    // Assess
+    for (const r of runs) expect(r.code, JSON.stringify(r.diagnostics.filter((d) => d.level !== "debug"))).toBe(0);
+    expect(runs.map((r) => r.lines.find((l) => (l.series as Record<string, string>).instance === 'c')!.alert)).toEqual([
+      'firing',
+      'none',
+      'resolved',
+    ]);
+    expect(receiver.accepted()).toHaveLength(2);
+    const expectedFiring = [1, 1, 0];
+    for (const [index, r] of runs.entries()) {
+      expect(r.summary.write_back).toEqual({ ok: true, samples: 3 * 4 });
+      for (const line of r.lines) {
+        const instance = (line.series as Record<string, string>).instance!;
+        const timeMs = atMs(index);
+        expect(await written('aiops_anomaly_score', instance, timeMs)).toBe(line.score);
+        expect(await written('aiops_anomaly_threshold', instance, timeMs)).toBe(line.threshold);
+        expect(await written('aiops_series_value', instance, timeMs)).toBe(line.last);
+        expect(await written('aiops_alert_firing', instance, timeMs)).toBe(instance === 'c' ? expectedFiring[index] : 0);
+      }
+    }
+    // The labels a dashboard selects on: detector, series_name, and the series' own labels.
+    const [score] = await queryAt('aiops_anomaly_score{instance="c"}', atMs(0));
+    expect(score!.labels).toEqual({ __name__: 'aiops_anomaly_score', detector: 'latency', series_name: metric, job: 'api', instance: 'c' });
+  });
+
+  it('writes nothing in a dry run', async () => {
+    // Prepare
+    const config = await configFile('dry-run.yaml');
+
+    // Act
+    const result = await run(config, ['--now', at(5), '--dry-run']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.summary.write_back).toBeUndefined();
+    expect(await queryAt(`aiops_anomaly_score and timestamp(aiops_anomaly_score) == ${atMs(5) / 1000}`, atMs(5))).toEqual([]);
+  });
+
+  it('fails the run when the scores are refused, and still delivers the alert', async () => {
+    // Prepare: the remote write goes to a receiver that answers 400 (a refused write).
+    const refuser = await startWebhookReceiver({ defaultReply: { status: 400, body: 'out of order sample' } });
+    try {
+      // State in memory here: the prometheus store would write to the refuser too.
+      const config = await configFile('refused.yaml', { remoteWriteUrl: `${refuser.baseUrl}/api/v1/write`, stateStore: 'memory' });
+      receiver.reset();
+
+      // Act
+      const result = await run(config, ['--now', at(0)]);
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(refuser.requests).toHaveLength(1);
+      expect(receiver.accepted()).toHaveLength(1);
+      expect(result.lines.find((l) => (l.series as Record<string, string>).instance === 'c')!.alert).toBe('firing');
+      expect(result.summary).toMatchObject({ ok: false, failures: expect.any(Number) as number });
+      expect(result.summary.write_back).toMatchObject({ ok: false, samples: 0 });
+      expect(result.diagnostics).toContainEqual(
+        expect.objectContaining({ level: 'error', msg: 'writing scores back failed; alerts are not affected' }),
+      );
+    } finally {
+      await refuser.close();
+    }
+  });
+});
