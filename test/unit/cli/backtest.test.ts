@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../functions/cli.js';
 import type { CommandIo } from '../../../lib/cli/command.js';
+import { formatSeriesName, parseTimeFlag } from '../../../lib/cli/backtest.js';
 import { backtestSeries } from '../../../lib/detect/backtest.js';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
@@ -14,7 +15,7 @@ interface Captured {
   stderr: () => string;
 }
 
-function capture(cwd: string, stdin = '', env: Record<string, string> = {}): Captured {
+function capture(cwd: string, stdin = '', env: Record<string, string> = {}, stderrIsTty = false): Captured {
   let out = '';
   let err = '';
   return {
@@ -24,7 +25,7 @@ function capture(cwd: string, stdin = '', env: Record<string, string> = {}): Cap
       readStdin: () => Promise.resolve(stdin),
       env,
       cwd,
-      stderrIsTty: false,
+      stderrIsTty,
       signal: new AbortController().signal,
     },
     stdout: () => out,
@@ -185,5 +186,124 @@ describe('aiops-detector backtest', () => {
 
     expect(code).toBe(2);
     expect(cli.stderr()).toMatch(/cannot read nope\.csv/);
+  });
+});
+
+describe('aiops-detector backtest: progress, report, and the flags of both modes', () => {
+  // 400 rows: long enough (about a second) for the 100 ms progress throttle to draw.
+  const long = noisySeries(400, { seed: 5, stepMs: 60_000 });
+  const longCsv = `timestamp,value\n${Array.from(long.values, (v, i) => `${long.timestampsMs[i]! / 1000},${v}`).join('\n')}\n`;
+
+  it('draws a \\r progress line on a terminal and clears it; writes none when stderr is not one', async () => {
+    // Prepare
+    const tty = capture(dir, longCsv, {}, true);
+    const notTty = capture(dir, longCsv, {}, false);
+
+    // Act
+    const ttyCode = await main(['backtest', '--input', '-', '--output', '-'], tty.io);
+    const notTtyCode = await main(['backtest', '--input', '-', '--output', '-'], notTty.io);
+
+    // Assess
+    expect([ttyCode, notTtyCode]).toEqual([0, 0]);
+    const updates = tty.stderr().split('\r').filter((part) => /rows \d+%/.test(part));
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.every((u) => /\d+\/400 rows \d+% [\d,]+ rows\/s ETA /.test(u))).toBe(true);
+    // Cleared before the summary line: the last \r-segment before it is blank.
+    const beforeSummary = tty.stderr().slice(0, tty.stderr().indexOf('backtest: 400 rows'));
+    expect(beforeSummary.endsWith('\r')).toBe(true);
+    expect(beforeSummary.split('\r').at(-2)?.trim()).toBe('');
+    expect(notTty.stderr()).not.toContain('\r');
+    expect(notTty.stderr()).not.toMatch(/rows\/s/);
+    // Progress never reaches standard output.
+    expect(tty.stdout()).toBe(notTty.stdout());
+  });
+
+  it('writes an HTML report with --report, alone or beside --output', async () => {
+    const both = capture(dir);
+    const reportOnly = capture(dir);
+
+    const bothCode = await main(['backtest', '--input', 'in.csv', '--output', 'with-report.csv', '--report', 'r1.html'], both.io);
+    const reportOnlyCode = await main(['backtest', '--input', 'in.csv', '--report', 'r2.html'], reportOnly.io);
+
+    expect([bothCode, reportOnlyCode]).toEqual([0, 0]);
+    const html = await readFile(join(dir, 'r1.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.match(/<svg [^>]*class="series-chart"/g)).toHaveLength(1);
+    expect(html).toContain('in.csv');
+    expect(reportOnly.stdout()).toBe('');
+    expect((await readFile(join(dir, 'r2.html'), 'utf8')).length).toBeGreaterThan(1_000);
+  });
+
+  it.each([
+    [['--input', 'in.csv', '--prometheus', 'http://127.0.0.1:9', '--output', '-'], /--input and --prometheus cannot be used together/],
+    [['--input', 'in.csv', '--query', 'up', '--output', '-'], /--query only applies with --prometheus/],
+    [['--input', 'in.csv', '--start', 'now-1h', '--output', '-'], /--start only applies with --prometheus/],
+    [['--prometheus', 'http://127.0.0.1:9', '--start', 'now-1h', '--end', 'now', '--output', '-'], /--query PROMQL is required/],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--end', 'now', '--output', '-'], /--start TIME is required/],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', 'now-1h', '--output', '-'], /--end TIME is required/],
+    [
+      ['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', '2024-05-02T00:00:00Z', '--end', '2024-05-01T00:00:00Z', '--output', '-'],
+      /--start \(2024-05-02T00:00:00Z\) must be before --end \(2024-05-01T00:00:00Z\)/,
+    ],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', 'yesterday', '--end', 'now', '--output', '-'], /--start 'yesterday' is not a time/],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', 'now-1h', '--end', '2024-13-01T00:00:00Z', '--output', '-'], /--end '2024-13-01T00:00:00Z' is not a time/],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', 'now-1h', '--end', 'now', '--step', 'fast', '--output', '-'], /--step 'fast' is not a duration/],
+    [['--prometheus', 'not a url', '--query', 'up', '--start', 'now-1h', '--end', 'now', '--output', '-'], /--prometheus must be an http:\/\/ or https:\/\/ URL/],
+    [['--query', 'up', '--start', 'now-1h', '--end', 'now', '--output', '-'], /--prometheus URL is required/],
+    [['--prometheus', 'http://127.0.0.1:9', '--query', 'up', '--start', 'now-1h', '--end', 'now'], /--output OUT\.csv is required \(or --report OUT\.html/],
+    [['--output', '-'], /--input FILE\.csv is required \(or --prometheus URL/],
+  ])('rejects %j with exit code 2 and names the flag', async (args, message) => {
+    const cli = capture(dir);
+
+    const code = await main(['backtest', ...args], cli.io);
+
+    expect(code).toBe(2);
+    expect(cli.stderr()).toMatch(message);
+    expect(cli.stdout()).toBe('');
+  });
+
+  it('lists both modes, the report and the exit codes in --help', async () => {
+    const cli = capture(dir);
+
+    const code = await main(['backtest', '--help'], cli.io);
+
+    expect(code).toBe(0);
+    for (const flag of ['--input', '--prometheus', '--query', '--start', '--end', '--step', '--output', '--report', '--config', '--detector']) {
+      expect(cli.stdout()).toContain(flag);
+    }
+    expect(cli.stdout()).toMatch(/Exit status: 0 .*; 1 .*; 2 /s);
+  });
+});
+
+describe('backtest --start/--end times', () => {
+  const nowMs = Date.UTC(2024, 4, 8, 12, 0, 0);
+
+  it.each([
+    ['2024-05-01T00:00:00Z', Date.UTC(2024, 4, 1)],
+    ['2024-05-01T02:30:00+02:30', Date.UTC(2024, 4, 1)],
+    ['2024-05-01 00:00:00.250Z', Date.UTC(2024, 4, 1) + 250],
+    ['1714521600', Date.UTC(2024, 4, 1)],
+    ['1714521600.5', Date.UTC(2024, 4, 1) + 500],
+    ['now', nowMs],
+    ['now-7d', nowMs - 7 * 86_400_000],
+    ['now-1h30m', nowMs - 90 * 60_000],
+  ])('reads %s', (text, expectedMs) => {
+    expect(parseTimeFlag(text, '--start', nowMs)).toBe(expectedMs);
+  });
+
+  it.each(['2024-05-01T00:00:00', '2024-02-30T00:00:00Z', '2024-05-01T24:00:00Z', 'now-7', 'now+1h', 'last week', ''])(
+    'rejects %j, naming the flag',
+    (text) => {
+      expect(() => parseTimeFlag(text, '--end', nowMs)).toThrow(/--end .* is not a time/);
+    },
+  );
+});
+
+describe('backtest series names', () => {
+  it('prints labels as Prometheus does: name first, sorted, escaped', () => {
+    expect(formatSeriesName({ job: 'node', __name__: 'cpu', instance: 'a:9100' })).toBe('cpu{instance="a:9100",job="node"}');
+    expect(formatSeriesName({ route: 'say "hi"\\now' })).toBe('{route="say \\"hi\\"\\\\now"}');
+    expect(formatSeriesName({ __name__: 'up' })).toBe('up');
+    expect(formatSeriesName({})).toBe('{}');
   });
 });
