@@ -13,6 +13,19 @@ function helpText(): string {
   return `Usage: aiops-detector <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`aiops-detector <command> --help\` for a command's options.\n`;
 }
 
+/** The version in package.json: one level up from functions/ (tsx), two from dist/functions/. */
+async function packageVersion(): Promise<string> {
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'aiops-detector' && pkg.version) return pkg.version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  throw new AiopsError('cannot find the package.json of aiops-detector');
+}
+
 function processIo(signal: AbortSignal): CommandIo {
   return {
     stdout: (text) => process.stdout.write(text),
@@ -45,10 +58,7 @@ export async function main(argv: string[], io?: CommandIo): Promise<number> {
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-v') {
-      const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-        version: string;
-      };
-      effectiveIo.stdout(`${pkg.version}\n`);
+      effectiveIo.stdout(`${await packageVersion()}\n`);
       return 0;
     }
     const command: Command | undefined = commands.find((c) => c.name === name);

@@ -161,6 +161,14 @@ function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePol
 }
 
 /**
+ * A window already evaluated (a scheduler retrying the same minute, two runs for one `now`)
+ * must not count twice toward `forEvaluations` or `resolveAfter`: the state stays as it is.
+ */
+function unchanged(previous: AlertState): Transition {
+  return { state: copyState(previous), notifications: [], alert: 'none' };
+}
+
+/**
  * One evaluation of one series. `previous` is the stored state or undefined for a series never
  * seen (or forgotten after it went back to normal).
  */
@@ -171,6 +179,7 @@ export function evaluateAlert(
   policy: LifecyclePolicy,
   nowMs: number,
 ): Transition {
+  if (previous && nowMs <= previous.lastEvaluatedMs) return unchanged(previous);
   const key = seriesKey(verdict.labels);
   const next = copyState(previous ?? initialState(detector.name, key, verdict.labels));
   // The labels of the newest result win (same key means same labels, but be exact).
@@ -221,6 +230,7 @@ export function evaluateAbsent(
   policy: LifecyclePolicy,
   nowMs: number,
 ): Transition {
+  if (nowMs <= previous.lastEvaluatedMs) return unchanged(previous);
   const next = copyState(previous);
   next.lastEvaluatedMs = nowMs;
   next.anomalousStreak = 0;

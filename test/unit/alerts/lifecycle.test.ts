@@ -100,6 +100,23 @@ describe('evaluateAlert', () => {
     expect(kinds).toEqual(['firing']);
   });
 
+  it('counts a window evaluated twice (a retried schedule) only once', () => {
+    // Prepare: a firing alert, then the same normal minute evaluated twice.
+    const fired = evaluateAlert(undefined, verdict(true), detector, {}, t0);
+    const calm1 = evaluateAlert({ ...fired.state, version: 1 }, verdict(false), detector, {}, t0 + minuteMs);
+    // Act
+    const again = evaluateAlert({ ...calm1.state, version: 2 }, verdict(false), detector, {}, t0 + minuteMs);
+    const absentAgain = evaluateAbsent({ ...calm1.state, version: 2 }, detector, {}, t0 + minuteMs);
+    const calm2 = evaluateAlert({ ...again.state, version: 3 }, verdict(false), detector, {}, t0 + 2 * minuteMs);
+    // Assess: resolving needs two distinct normal minutes, and so does forEvaluations.
+    expect([calm1.alert, again.alert, absentAgain.alert, calm2.alert]).toEqual(['none', 'none', 'none', 'resolved']);
+    const det = { ...detector, forEvaluations: 2 };
+    const first = evaluateAlert(undefined, verdict(true), det, {}, t0);
+    const repeated = evaluateAlert({ ...first.state, version: 1 }, verdict(true), det, {}, t0);
+    expect(repeated.alert).toBe('none');
+    expect(repeated.notifications).toEqual([]);
+  });
+
   it('waits for forEvaluations consecutive anomalous evaluations before firing', () => {
     const det = { ...detector, forEvaluations: 3 };
     const { alerts } = timeline([true, true, false, true, true, true], {}, det);
