@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBacktestReport, type ReportRow, type ReportSeries } from '../../lib/report/html-report.js';
+// Debian's chromium; a missing browser fails this suite instead of skipping it.
+import { launchChromium } from '../support/chromium.js';
 
-// Debian's chromium package; the report must render in a real browser, so a missing
-// browser fails this suite instead of skipping it.
-const CHROMIUM = '/usr/bin/chromium';
 const MINUTE_MS = 60_000;
 const START_MS = Date.UTC(2024, 4, 1, 0, 0, 0);
 
@@ -63,25 +62,10 @@ describe('backtest report in headless Chromium', () => {
   ];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
-    }
     dir = mkdtempSync(path.join(os.tmpdir(), 'aiops-report-'));
     reportPath = path.join(dir, 'report.html');
     writeBacktestReport(reportPath, series, { title: 'Backtest <demo>', generatedAt: new Date(Date.UTC(2024, 4, 2)) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
