@@ -20,6 +20,13 @@ export interface UnivariateForest {
   readonly leafCount: Int32Array;
   readonly upper: Float64Array;
   readonly value: Float64Array;
+  /**
+   * When psi = n every tree holds every training row, so the fit already knows each row's
+   * path length: the training values as given, and the summed path length of each of their
+   * sorted positions. Scoring the training data (the usual call: fit a window, score it) then
+   * needs no walk at all. Null when psi < n.
+   */
+  readonly training: { readonly values: Float64Array; readonly sorted: Float64Array; readonly sums: Float64Array } | null;
 }
 
 /** 2^-32: turns a uint32 into [0, 1) by a multiplication, exactly as dividing by 2^32 does. */
@@ -29,7 +36,18 @@ const TWO_TO_MINUS_32 = 1 / 4294967296;
 export function buildUnivariateForest(x: Float64Array, trees: number, psi: number, seed: number): UnivariateForest {
   const b = new UnivariateBuilder(x, trees, psi, seed);
   for (let t = 0; t < trees; t++) buildTree(b, t);
-  return { trees, stride: psi, leafCount: b.leafCount, upper: b.upper, value: b.value };
+  let training: UnivariateForest['training'] = null;
+  if (b.diff !== null) {
+    // Prefix sums of the per-leaf range additions give each sorted position's total.
+    const sums = new Float64Array(b.rows);
+    let running = 0;
+    for (let i = 0; i < b.rows; i++) {
+      running += b.diff[i]!;
+      sums[i] = running;
+    }
+    training = { values: new Float64Array(x), sorted: b.sorted, sums };
+  }
+  return { trees, stride: psi, leafCount: b.leafCount, upper: b.upper, value: b.value, training };
 }
 
 /** Per-forest scratch and output, one fixed shape so `buildTree` is optimised once and reused. */
@@ -57,6 +75,11 @@ class UnivariateBuilder {
   readonly leafCount: Int32Array;
   readonly upper: Float64Array;
   readonly value: Float64Array;
+  /**
+   * psi = n only: a difference array over sorted positions; a leaf holding positions
+   * [start, end) adds its value at start and subtracts it at end (O(1) per leaf).
+   */
+  readonly diff: Float64Array | null;
 
   constructor(x: Float64Array, trees: number, psi: number, seed: number) {
     this.x = x;
@@ -77,6 +100,7 @@ class UnivariateBuilder {
     this.leafCount = new Int32Array(trees);
     this.upper = new Float64Array(trees * psi);
     this.value = new Float64Array(trees * psi);
+    this.diff = psi === this.rows ? new Float64Array(this.rows + 1) : null;
   }
 }
 
@@ -118,7 +142,7 @@ function buildTree(b: UnivariateBuilder, t: number): void {
     drawSortedSample(b);
     sample = b.sample;
   }
-  const { height, leafCredit, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
+  const { height, leafCredit, diff, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
   const base = t * b.psi;
   let leaves = 0;
   let state = b.rngState;
@@ -137,7 +161,12 @@ function buildTree(b: UnivariateBuilder, t: number): void {
       // Leaves come out left to right (left children first), so this leaf's lower bound is the
       // previous leaf's upper bound.
       if (leaves > 0) upper[base + leaves - 1] = lower;
-      value[base + leaves] = depth + leafCredit[end - start]!;
+      const credit = depth + leafCredit[end - start]!;
+      value[base + leaves] = credit;
+      if (diff !== null) {
+        diff[start] = diff[start]! + credit;
+        diff[end] = diff[end]! - credit;
+      }
       leaves++;
       if (top === 0) break;
       top--;
@@ -170,9 +199,16 @@ function buildTree(b: UnivariateBuilder, t: number): void {
       // Both children are leaves at the height limit, and adjacent: emit them now instead of
       // stacking one and looping twice.
       if (leaves > 0) upper[base + leaves - 1] = lower;
-      value[base + leaves] = depth + leafCredit[left - start]!;
+      const leftCredit = depth + leafCredit[left - start]!;
+      const rightCredit = depth + leafCredit[end - left]!;
+      value[base + leaves] = leftCredit;
       upper[base + leaves] = split;
-      value[base + leaves + 1] = depth + leafCredit[end - left]!;
+      value[base + leaves + 1] = rightCredit;
+      if (diff !== null) {
+        diff[start] = diff[start]! + leftCredit;
+        diff[left] = diff[left]! + (rightCredit - leftCredit);
+        diff[end] = diff[end]! - rightCredit;
+      }
       leaves += 2;
       if (top === 0) break;
       top--;
@@ -218,6 +254,13 @@ function addTree(forest: UnivariateForest, t: number, levels: Float64Array, coun
 export function sumUnivariatePathLengths(forest: UnivariateForest, matrix: Matrix): Float64Array {
   const x = matrix.data;
   const rows = matrix.rows;
+  const training = forest.training;
+  if (training !== null && sameValues(training.values, x)) {
+    // Equal values share a leaf in every tree, so any sorted position of a value has its sums.
+    const sums = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) sums[r] = training.sums[lowerBound(training.sorted, rows, x[r]!)]!;
+    return sums;
+  }
   const sorted = new Float64Array(x).sort();
   // Distinct values only: equal rows get equal scores, and metric windows repeat values a lot.
   let count = 0;
@@ -228,16 +271,25 @@ export function sumUnivariatePathLengths(forest: UnivariateForest, matrix: Matri
   const levelSums = new Float64Array(count);
   for (let t = 0; t < forest.trees; t++) addTree(forest, t, sorted, count, levelSums);
   const sums = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const v = x[r]!;
-    let left = 0;
-    let right = count - 1;
-    while (left < right) {
-      const mid = (left + right) >>> 1;
-      if (sorted[mid]! < v) left = mid + 1;
-      else right = mid;
-    }
-    sums[r] = levelSums[left]!;
-  }
+  for (let r = 0; r < rows; r++) sums[r] = levelSums[lowerBound(sorted, count, x[r]!)]!;
   return sums;
+}
+
+/** First index in sorted[0, count) whose value is >= v (v is known to be present). */
+function lowerBound(sorted: Float64Array, count: number, v: number): number {
+  let left = 0;
+  let right = count - 1;
+  while (left < right) {
+    const mid = (left + right) >>> 1;
+    if (sorted[mid]! < v) left = mid + 1;
+    else right = mid;
+  }
+  return left;
+}
+
+/** Whether two arrays hold the same values in the same order (the training data, unchanged). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

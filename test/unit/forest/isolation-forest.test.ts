@@ -124,9 +124,15 @@ describe('fitForest', () => {
     // Half-steps make ties, which exercise the constant-node and equal-value paths.
     const values = Float64Array.from({ length: 150 }, () => Math.round(rng.next() * 40) / 2);
     const matrix = matrixFromColumns([values]);
-    const general = sumPathLengths(buildForest(matrix, 60, 150, 77), matrix);
-    const univariate = sumUnivariatePathLengths(buildUnivariateForest(values, 60, 150, 77), matrix);
-    expect(univariate).toEqual(general);
+    const generalForest = buildForest(matrix, 60, 150, 77);
+    const univariateForest = buildUnivariateForest(values, 60, 150, 77);
+    // The training rows (answered from the fit) and other rows (walked through the trees).
+    const other = matrixFromColumns([Float64Array.from([...values].reverse().concat([-5, 0.25, 7.75, 99]))]);
+    for (const data of [matrix, other]) {
+      const general = sumPathLengths(generalForest, data);
+      const univariate = sumUnivariatePathLengths(univariateForest, data);
+      for (let i = 0; i < data.rows; i++) expect(univariate[i]).toBeCloseTo(general[i]!, 9);
+    }
   });
 
   it.each([
