@@ -329,7 +329,6 @@ function formatCsvOutput(timestampText: readonly string[], rows: readonly Backte
 /** One replayed series, ready for output. */
 interface Replayed {
   name: string;
-  labels: Labels;
   rows: readonly BacktestRow[];
 }
 
@@ -356,9 +355,9 @@ async function writeOutput(io: CommandIo, output: string, text: string): Promise
 
 /** The report's view of a row: no score line (NaN) where the detector had no verdict yet. */
 function writeReport(io: CommandIo, path: string, title: string, replayed: readonly Replayed[]): void {
+  // The name already spells out the labels (cpu{instance="a"}): no second labels line.
   const series: ReportSeries[] = replayed.map((s) => ({
     name: s.name,
-    labels: s.labels,
     rows: s.rows.map((row) => ({
       timestampMs: row.timestampMs,
       value: row.value,
@@ -423,7 +422,7 @@ async function backtestCsv(io: CommandIo, options: Options, settings: Settings, 
   if (options.output !== undefined) await writeOutput(io, options.output, formatCsvOutput(series.timestampText, rows));
   if (options.report !== undefined) {
     const name = input === '-' ? 'standard input' : basename(input);
-    writeReport(io, options.report, `Backtest of ${name}`, [{ name, labels: {}, rows }]);
+    writeReport(io, options.report, `Backtest of ${name}`, [{ name, rows }]);
   }
   io.stderr(
     `backtest: ${summaryOf(rows)}; detector '${settings.detector.name}', window ${result!.windowPoints} points at ${result!.spacingMs / 1000} s spacing\n`,
@@ -488,7 +487,6 @@ async function backtestPrometheus(io: CommandIo, options: Options, loaded: Setti
   const results = await replayAll(io, named, settings, stepSeconds * 1000);
   const replayed: Replayed[] = named.map((s, i) => ({
     name: s.name,
-    labels: s.labels,
     rows: results[i]!.rows.filter((row) => row.timestampMs >= startMs),
   }));
   if (options.output !== undefined) await writeOutput(io, options.output, formatSeriesOutput(replayed));
