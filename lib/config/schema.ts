@@ -4,7 +4,7 @@
  * every key; lib/config/parse-config.ts turns its output into the frozen {@link Config}.
  * Every object is strict: an unknown key (a typo) is an error, not silently ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { featureNames } from '../detect/features.js';
 import type { FeatureName } from './config.js';
 import { parseDuration, type DurationUnit } from './duration.js';
