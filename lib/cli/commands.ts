@@ -3,5 +3,6 @@ import { backtestCommand } from './backtest.js';
 import type { Command } from './command.js';
 import { runCommand } from './run.js';
 import { scoreCommand } from './score.js';
+import { serveCommand } from './serve.js';
 
-export const commands: readonly Command[] = [runCommand, scoreCommand, backtestCommand];
+export const commands: readonly Command[] = [runCommand, scoreCommand, backtestCommand, serveCommand];
