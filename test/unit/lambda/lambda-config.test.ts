@@ -29,7 +29,7 @@ async function deployedEnv(overrides: Record<string, string> = {}): Promise<Reco
   return { ...env, ...overrides };
 }
 
-async function problems(promise: Promise<unknown>): Promise<string[]> {
+async function problems(promise: Promise<unknown>): Promise<readonly string[]> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(ConfigError);
   return (error as ConfigError).problems;
