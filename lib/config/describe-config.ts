@@ -39,5 +39,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     sinks: config.alerts.sinks.map((s) => ({ name: s.name, type: s.type, url: whereFrom(s.url) })),
     stateStore: store.type === 'file' ? `file ${store.path}` : store.type === 'dynamodb' ? `dynamodb ${store.table}` : store.type,
     concurrency: config.concurrency,
+    writeBack: config.writeBack?.enabled ? `remote write ${hostOf(p.remoteWriteUrl ?? p.url)}` : 'off',
   };
 }

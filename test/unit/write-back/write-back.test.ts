@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.js';
-import { ConfigError, parseConfig } from '../../../lib/config/index.js';
+import { ConfigError, describeConfig, parseConfig } from '../../../lib/config/index.js';
 import { createMemoryLogger } from '../../../lib/log.js';
 import { RemoteWriteError } from '../../../lib/remote-write/errors.js';
 import { runDetection, type SeriesResult } from '../../../lib/run.js';
@@ -41,6 +41,15 @@ describe('write-back configuration', () => {
     expect(problems({ detectors, prometheus: { remoteWriteUrl: 'prom:9090' } })).toEqual([
       'prometheus.remoteWriteUrl: must be an http:// or https:// URL',
     ]);
+  });
+
+  it('names the write-back target in the start-up summary by host only', () => {
+    const on = parseConfig(
+      { detectors, prometheus: { url: 'http://prom:9090', remoteWriteUrl: 'https://user:s3cret-pw@mimir.example/api/v1/push' }, writeBack: {} },
+      { source: 't' },
+    );
+    expect(describeConfig(on).writeBack).toBe('remote write https://mimir.example');
+    expect(describeConfig(parseConfig({ detectors }, { source: 't' })).writeBack).toBe('off');
   });
 
   it('takes a lookback for the prometheus state store, as a duration', () => {
