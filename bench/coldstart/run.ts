@@ -25,6 +25,7 @@ import { createStateTable, startDynalite } from '../../test/support/dynalite.js'
 import { startPrometheus, type SeriesInput } from '../../test/support/prometheus-server.js';
 import { startSecretsManagerServer } from '../../test/support/secrets-manager-server.js';
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { seededRandom } from '../../test/support/random.js';
 
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -115,18 +116,6 @@ async function packageFunction(outDir: string): Promise<{ zip: Buffer; ms: numbe
   const zipName = (await readdir(outDir)).find((f) => f.endsWith('.zip'));
   if (!zipName) throw new Error(`serverless package wrote no zip into ${outDir}`);
   return { zip: await readFile(join(outDir, zipName)), ms: performance.now() - started };
-}
-
-/** Seeded noise (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Calm series for two hours up to a few minutes ahead; series 0 climbs from this minute on. */

@@ -8,8 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli.js';
-import type { CommandIo } from '../../lib/cli/command.js';
+import { runCli } from '../support/cli.js';
 import { Mulberry32 } from '../../lib/forest/index.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 
@@ -42,20 +41,8 @@ interface Cli {
   stderr: string;
 }
 
-async function cli(argv: string[], cwd: string): Promise<Cli> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    readStdin: () => Promise.resolve(''),
-    env: {},
-    cwd,
-    stderrIsTty: false,
-    signal: new AbortController().signal,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function cli(argv: string[], cwd: string): Promise<Cli> {
+  return runCli(argv, { cwd });
 }
 
 interface OutRow {

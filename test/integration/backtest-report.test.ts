@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli.js';
-import type { CommandIo } from '../../lib/cli/command.js';
+import { runCli } from '../support/cli.js';
 import { Mulberry32 } from '../../lib/forest/index.js';
 import { launchChromium } from '../support/chromium.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
@@ -31,18 +30,8 @@ function samples(seed: number, spike: boolean): [number, number][] {
 
 const iso = (minute: number): string => new Date((baseS + minute * 60) * 1000).toISOString();
 
-async function cli(argv: string[], cwd: string): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: () => undefined,
-    stderr: (text) => (stderr += text),
-    readStdin: () => Promise.resolve(''),
-    env: {},
-    cwd,
-    stderrIsTty: false,
-    signal: new AbortController().signal,
-  };
-  return { code: await main(argv, io), stderr };
+function cli(argv: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  return runCli(argv, { cwd });
 }
 
 interface Chart {

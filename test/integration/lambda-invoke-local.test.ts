@@ -27,6 +27,7 @@ import { createStateTable, startDynalite, type Dynalite } from '../support/dynal
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { seededRandom } from '../support/random.js';
 
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -37,18 +38,6 @@ const signingSecret = 'whsec-e2e-3c1f9a7b5d';
 const tableName = 'aiops-detector-dev-alert-state';
 const credentials = { accessKeyId: 'AKIDLAMBDAE2E', secretAccessKey: 'lambda-e2e-secret-access-key' };
 const metric = 'checkout_latency_seconds';
-
-/** Seeded PRNG (mulberry32): the same noise on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Two calm series for the last two hours up to a few minutes ahead; `instance="spiky"` jumps

@@ -12,29 +12,18 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli.js';
-import type { CommandIo } from '../../lib/cli/command.js';
+import { jsonLines, runCli } from '../support/cli.js';
 import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startFakePrometheus, type FakePrometheus, type FakeReply, type RecordedRequest } from '../support/fake-prometheus.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { seededRandom } from '../support/random.js';
 
 const spikeEndS = Date.UTC(2025, 0, 15, 12, 0, 0) / 1000;
 const at = (minutes: number): string => new Date((spikeEndS + minutes * 60) * 1000).toISOString();
 /** Looks like a webhook credential; must never show up in any output or in the state file. */
 const token = 'xoxb-SECRET-4f3e2d1c0b9a8f7e6d5c4b3a2918';
 const metric = 'app_latency_seconds';
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `app_latency_seconds{instance="a"}` healthy, `{instance="c"}` spiking in its newest two
@@ -142,31 +131,11 @@ interface CliResult {
 
 /** Runs `aiops-detector <argv>` in-process; checks that no output carries the token. */
 async function cli(argv: string[], env: Record<string, string>): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: () => Promise.resolve(''),
-    env,
-    cwd: dir,
-    stderrIsTty: false,
-    signal: new AbortController().signal,
-  };
-  const code = await main(argv, io);
+  const { code, stdout, stderr } = await runCli(argv, { cwd: dir, env });
   expect(stdout).not.toContain(token);
   expect(stderr).not.toContain(token);
-  const parse = (text: string): Record<string, unknown>[] =>
-    text
-      .split('\n')
-      .filter((l) => l.trim().startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const results = parse(stdout);
-  const diagnostics = parse(stderr);
+  const results = jsonLines(stdout);
+  const diagnostics = jsonLines(stderr);
   const detectorErrors = new Map(
     diagnostics.filter((d) => d.msg === 'detector failed').map((d) => [d.detector as string, d.error as string]),
   );

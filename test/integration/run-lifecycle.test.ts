@@ -13,11 +13,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli.js';
-import type { CommandIo } from '../../lib/cli/command.js';
+import { jsonLines, runCli } from '../support/cli.js';
 import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { seededRandom } from '../support/random.js';
 
 /** Newest point of the spike (a whole minute, so step-aligned). */
 const spikeEndS = Date.UTC(2025, 0, 15, 12, 0, 0) / 1000;
@@ -30,18 +30,6 @@ const instances = ['a', 'b', 'c', 'd'] as const;
 const spiky = 'c';
 /** The documented result line (DESIGN.md "Log line"): exactly these keys. */
 const resultKeys = ['alert', 'detector', 'has_anomaly', 'last', 'num_anomalies', 'points', 'score', 'series', 'threshold'];
-
-/** Seeded PRNG (mulberry32): the same history on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Two hours of history before the spike and ten normal minutes after it, one sample a minute.
@@ -96,36 +84,16 @@ beforeEach(() => receiver.reset());
 
 /** Runs `aiops-detector <argv>` in-process; checks no output line carries the token. */
 async function cli(argv: string[], env: Record<string, string>): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: () => Promise.resolve(''),
-    env,
-    cwd: dir,
-    stderrIsTty: false,
-    signal: new AbortController().signal,
-  };
-  const code = await main(argv, io);
+  const { code, stdout, stderr } = await runCli(argv, { cwd: dir, env });
   expect(stdout + stderr).not.toContain(token);
-  const parse = (text: string): Record<string, unknown>[] =>
-    text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const results = parse(stdout);
+  const results = jsonLines(stdout, { strict: true });
   const summaries = results.filter((r) => r.summary === true);
   expect(summaries, `one summary line, last:\n${stdout}\n${stderr}`).toHaveLength(1);
   expect(results.at(-1)).toBe(summaries[0]);
   return {
     code,
     results,
-    diagnostics: parse(stderr),
+    diagnostics: jsonLines(stderr, { strict: true }),
     summary: summaries[0]!,
     line: (instance) => {
       const lines = results.filter((r) => (r.series as Record<string, string> | undefined)?.instance === instance);

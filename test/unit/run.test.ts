@@ -11,21 +11,11 @@ import { runDetection, type RunDependencies } from '../../lib/run.js';
 import type { AlertSink, DeliveryResult, Notification } from '../../lib/sinks/sink.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import type { Labels, MetricSource, RangeQuery, Series } from '../../lib/sources/source.js';
+import { seededRandom } from '../support/random.js';
 
 const minuteMs = 60_000;
 /** Newest point of the spike; a whole minute. */
 const t0 = Date.UTC(2025, 0, 15, 12, 0, 0);
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A series over [startMs, endMs] one point a minute: ±5 % noise, calm (±0.5 %) near t0; with

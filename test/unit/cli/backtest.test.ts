@@ -3,34 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../functions/cli.js';
-import type { CommandIo } from '../../../lib/cli/command.js';
+import { captureIo, type CapturedIo } from '../../support/cli.js';
 import { formatSeriesName, parseTimeFlag } from '../../../lib/cli/backtest.js';
 import { backtestSeries } from '../../../lib/detect/backtest.js';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
 
-interface Captured {
-  io: CommandIo;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function capture(cwd: string, stdin = '', env: Record<string, string> = {}, stderrIsTty = false): Captured {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: (text) => (out += text),
-      stderr: (text) => (err += text),
-      readStdin: () => Promise.resolve(stdin),
-      env,
-      cwd,
-      stderrIsTty,
-      signal: new AbortController().signal,
-    },
-    stdout: () => out,
-    stderr: () => err,
-  };
+function capture(cwd: string, stdin = '', env: Record<string, string> = {}, stderrIsTty = false): CapturedIo {
+  return captureIo({ cwd, stdin, env, stderrIsTty });
 }
 
 /** NAB-style `YYYY-MM-DD HH:MM:SS` (UTC) for a timestamp. */

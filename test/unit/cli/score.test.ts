@@ -3,36 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../functions/cli.js';
-import type { CommandIo } from '../../../lib/cli/command.js';
+import { captureIo, type CapturedIo } from '../../support/cli.js';
 import { fitForest, matrixFromColumns, Mulberry32 } from '../../../lib/forest/index.js';
 
-interface Captured {
-  io: CommandIo;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function capture(options: { cwd: string; stdin?: string }): Captured {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: (text) => {
-        out += text;
-      },
-      stderr: (text) => {
-        err += text;
-      },
-      readStdin: () => Promise.resolve(options.stdin ?? ''),
-      env: {},
-      cwd: options.cwd,
-      stderrIsTty: false,
-      signal: new AbortController().signal,
-    },
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const capture = (options: { cwd: string; stdin?: string }): CapturedIo => captureIo(options);
 
 let dir: string;
 const n = 200;
