@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridReply, startFakePrometheus, type FakePrometheus } from '../support/fake-prometheus.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
+import { seededRandom } from '../support/random.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -21,17 +22,6 @@ const metric = 'app_latency_seconds';
 // Prometheus' out-of-order window (test/integration/write-back.test.ts says why).
 const endS = Math.floor(Date.now() / 60_000) * 60 - 5 * 60;
 const at = (minutes: number): string => new Date((endS + minutes * 60) * 1000).toISOString();
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Two series, a minute apart for two hours; `b` spikes in the two minutes ending at minute 0. */
 function history(): SeriesInput[] {

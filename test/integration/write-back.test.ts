@@ -13,9 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli.js';
-import type { CommandIo } from '../../lib/cli/command.js';
+import { jsonLines, runCli } from '../support/cli.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
+import { seededRandom } from '../support/random.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Recent: the state store writes at the wall clock, the scores at the evaluation time, and
@@ -26,18 +26,6 @@ const at = (minutes: number): string => new Date((endS + minutes * 60) * 1000).t
 const atMs = (minutes: number): number => (endS + minutes * 60) * 1000;
 const metric = 'app_latency_seconds';
 const token = 'T0KEN-write-back-5c4b3a291807f6e5d4c3';
-
-/** Seeded PRNG (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Three series a minute apart for two hours; `c` spikes in the newest two minutes of minute 0. */
 function history(): SeriesInput[] {
@@ -78,26 +66,13 @@ interface Run {
 }
 
 async function run(config: string, argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readStdin: () => Promise.resolve(''),
-    env: { HOOK_URL: `${receiver.baseUrl}/hooks/${token}` },
+  const { code, stdout, stderr } = await runCli(['run', '--config', config, ...argv], {
     cwd: dir,
-    stderrIsTty: false,
-    signal: new AbortController().signal,
-  };
-  const code = await main(['run', '--config', config, ...argv], io);
+    env: { HOOK_URL: `${receiver.baseUrl}/hooks/${token}` },
+  });
   expect(stdout + stderr).not.toContain(token);
-  const parse = (text: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const lines = parse(stdout);
-  return { code, lines: lines.filter((l) => l.summary !== true), diagnostics: parse(stderr), summary: lines.at(-1)! };
+  const lines = jsonLines(stdout, { strict: true });
+  return { code, lines: lines.filter((l) => l.summary !== true), diagnostics: jsonLines(stderr, { strict: true }), summary: lines.at(-1)! };
 }
 
 async function configFile(name: string, options: { remoteWriteUrl?: string; stateStore?: string } = {}): Promise<string> {
@@ -150,8 +125,11 @@ describe('write-back after each run', () => {
     const config = await configFile('write-back.yaml');
     receiver.reset();
 
-    // Act: the spike (fires), one normal minute (still firing, nothing sent), a second (resolved).
-    const runs = [await run(config, ['--now', at(0)]), await run(config, ['--now', at(1)]), await run(config, ['--now', at(2)])];
+    // Act: the spike (fires); minute 3, the first whose window no longer ends in the spike or the
+    // drop after it (still firing, nothing sent); minute 4, the second normal one (resolved).
+    const minutes = [0, 3, 4];
+    const runs: Run[] = [];
+    for (const minute of minutes) runs.push(await run(config, ['--now', at(minute)]));
 
     // Assess
     for (const r of runs) expect(r.code, JSON.stringify(r.diagnostics.filter((d) => d.level !== "debug"))).toBe(0);
@@ -166,7 +144,7 @@ describe('write-back after each run', () => {
       expect(r.summary.write_back).toEqual({ ok: true, samples: 3 * 4 });
       for (const line of r.lines) {
         const instance = (line.series as Record<string, string>).instance!;
-        const timeMs = atMs(index);
+        const timeMs = atMs(minutes[index]!);
         expect(await written('aiops_anomaly_score', instance, timeMs)).toBe(line.score);
         expect(await written('aiops_anomaly_threshold', instance, timeMs)).toBe(line.threshold);
         expect(await written('aiops_series_value', instance, timeMs)).toBe(line.last);

@@ -7,22 +7,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../functions/cli.js';
-import type { CommandIo } from '../../../lib/cli/command.js';
+import { captureIo } from '../../support/cli.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 
-function io(env: Record<string, string> = {}, controller = new AbortController()) {
-  const output = { stdout: '', stderr: '' };
-  const value: CommandIo = {
-    stdout: (text) => void (output.stdout += text),
-    stderr: (text) => void (output.stderr += text),
-    readStdin: () => Promise.resolve(''),
-    env,
-    cwd: repo,
-    stderrIsTty: false,
-    signal: controller.signal,
-  };
-  return { io: value, output, controller };
+function io(env: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const captured = captureIo({ cwd: repo, env, signal: controller.signal });
+  return { io: captured.io, output: { get stdout() { return captured.stdout(); }, get stderr() { return captured.stderr(); } }, controller };
 }
 
 describe('aiops-detector serve', () => {
