@@ -165,7 +165,7 @@ describe('the Knative deployment', () => {
     expect((container.args as string[])[0]).toBe('serve');
     const port = (container.args as string[])[(container.args as string[]).indexOf('--port') + 1];
     expect((container.ports as Obj[])[0]!.containerPort).toBe(Number(port));
-    expect(((container.readinessProbe as Obj).httpGet as Obj).path).toBe('/healthz');
+    expect(((container.readinessProbe as Obj).httpGet as Obj).path).toBe('/readyz');
     expect(((container.livenessProbe as Obj).httpGet as Obj).path).toBe('/healthz');
     expect(ping.schedule).toBe('* * * * *');
     expect(ping.contentType).toBe('application/json');
