@@ -20,7 +20,7 @@ function load(env: Record<string, string>, fileMap: Record<string, string> = {},
     env,
     readFile: files(fileMap),
     tmpdir: () => '/tmp/test-tmp',
-    cwd: '/work/app',
+    cwd: '/srv/app',
     warn: (message) => warnings.push(message),
     ...(argvConfigPath !== undefined ? { argvConfigPath } : {}),
   });
@@ -246,7 +246,7 @@ concurrency: 2
 describe('YAML config file', () => {
   it('loads two detectors and three sinks, resolving relative paths against the file', async () => {
     // Act
-    const { promise } = load({}, { '/work/app/conf/aiops.yaml': twoDetectors }, 'conf/aiops.yaml');
+    const { promise } = load({}, { '/srv/app/conf/aiops.yaml': twoDetectors }, 'conf/aiops.yaml');
     const config = await promise;
 
     // Assess
@@ -254,7 +254,7 @@ describe('YAML config file', () => {
       url: 'https://prom.example.com',
       auth: { type: 'bearer', token: { env: 'PROM_TOKEN' } },
       headers: { 'X-Scope-OrgID': 'team-a' },
-      caFile: '/work/app/conf/certs/ca.pem',
+      caFile: '/srv/app/conf/certs/ca.pem',
       timeoutMs: 5_000,
       retries: 3,
     });
@@ -267,7 +267,7 @@ describe('YAML config file', () => {
       repeatIntervalMinutes: 60,
       resolveAfter: 3,
       sendResolved: false,
-      stateStore: { type: 'file', path: '/work/app/conf/state/alerts.json' },
+      stateStore: { type: 'file', path: '/srv/app/conf/state/alerts.json' },
     });
     expect(config.alerts.sinks).toEqual([
       { name: 'sre-slack', type: 'slack', url: { env: 'SLACK_WEBHOOK_URL' }, timeoutMs: 10_000, retries: 3 },
