@@ -9,8 +9,10 @@
  * again; other 4xx are final, because Prometheus answers 400 for samples it will never take
  * (out of order, duplicate timestamp with another value, too old).
  */
+import { readFile as fsReadFile } from 'node:fs/promises';
 import axios from 'axios';
 import type { PrometheusAuth, SecretRef } from '../config/config.js';
+import { createCaAgentLoader } from '../http/ca-agent.js';
 import { createHttpClient, describeHttpFailure } from '../http/client.js';
 import { errorMessage } from '../errors.js';
 import { isRetryableStatus } from '../http/retry-policy.js';
@@ -53,6 +55,8 @@ export interface RemoteWriterOptions {
   retries: number;
   /** Samples per request; larger writes are split (in series order). Default 5000. */
   maxSamplesPerRequest?: number;
+  /** PEM bundle to trust in addition to the system CAs (the Prometheus config's `caFile`). */
+  caFile?: string;
 }
 
 export interface RemoteWriterDeps {
@@ -66,6 +70,8 @@ export interface RemoteWriterDeps {
   random?: () => number;
   now?: () => Date;
   onRetry?: (info: { retryNumber: number; delayMs: number; reason: string }) => void;
+  /** Reads `caFile`; default node:fs. */
+  readFile?: (path: string) => Promise<string>;
 }
 
 export interface RemoteWriteResult {
@@ -124,6 +130,13 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
     onRetry: deps.onRetry,
   });
 
+  const httpsAgent = createCaAgentLoader(
+    options.caFile,
+    deps.readFile ?? ((path) => fsReadFile(path, 'utf8')),
+    (error, caFile) =>
+      new RemoteWriteError(`${description}: cannot read caFile ${caFile}: ${errorMessage(error)}`, { retryable: false, cause: error }),
+  );
+
   async function send(timeseries: TimeSeries[], signal: AbortSignal | undefined): Promise<void> {
     const body = encodeWriteRequestBody(timeseries);
     const secrets: string[] = [];
@@ -154,10 +167,12 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
         });
       }
     }
+    const agent = await httpsAgent();
     try {
       await client.post(options.url, Buffer.from(body.buffer, body.byteOffset, body.byteLength), {
         headers,
         signal,
+        httpsAgent: agent,
         responseType: 'text',
         // The body is already bytes; keep axios from serialising it again.
         transformRequest: [(data: unknown) => data],

@@ -16,5 +16,6 @@ export function remoteWriteOptionsOf(prometheus: PrometheusConfig): RemoteWriter
     headers: prometheus.headers,
     timeoutMs: prometheus.timeoutMs,
     retries: prometheus.retries,
+    ...(prometheus.caFile !== undefined ? { caFile: prometheus.caFile } : {}),
   };
 }

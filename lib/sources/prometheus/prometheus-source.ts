@@ -5,11 +5,10 @@
  * none on other 4xx, a timeout per attempt.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { Agent as HttpsAgent } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { PrometheusConfig, SecretRef } from '../../config/config.js';
 import { errorMessage } from '../../errors.js';
+import { createCaAgentLoader } from '../../http/ca-agent.js';
 import { createHttpClient, describeHttpFailure } from '../../http/client.js';
 import { isRetryableStatus, type RetryOptions } from '../../http/retry-policy.js';
 import type { Logger } from '../../log.js';
@@ -81,23 +80,12 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
       deps.logger?.warn('prometheus request retried', { source: description, retry: retryNumber, reason }),
   });
 
-  let cachedAgent: Promise<HttpsAgent | undefined> | undefined;
-  const httpsAgent = (): Promise<HttpsAgent | undefined> => {
-    if (config.caFile === undefined) return Promise.resolve(undefined);
-    const caFile = config.caFile;
-    cachedAgent ??= readFile(caFile).then(
-      // Node's `ca` replaces the bundled roots; keep them so public certificates still verify.
-      (pem) => new HttpsAgent({ ca: [...rootCertificates, pem], keepAlive: true }),
-      (error: unknown) => {
-        cachedAgent = undefined; // read again next run: the file may be fixed by then
-        throw new SourceError(`${description}: cannot read caFile ${caFile}: ${errorMessage(error)}`, {
-          retryable: false,
-          cause: error,
-        });
-      },
-    );
-    return cachedAgent;
-  };
+  const httpsAgent = createCaAgentLoader(
+    config.caFile,
+    readFile,
+    (error, caFile) =>
+      new SourceError(`${description}: cannot read caFile ${caFile}: ${errorMessage(error)}`, { retryable: false, cause: error }),
+  );
 
   const authHeaders = async (): Promise<Record<string, string>> => {
     // Resolved on every query so a rotated token file is picked up.
