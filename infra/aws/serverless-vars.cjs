@@ -89,11 +89,10 @@ async function iamStatements({ resolveVariable }) {
     if (!workspaceArn.startsWith('arn:') || workspaceArn.includes('*')) {
       throw new Error('serverless.yml: param apsWorkspaceArn must be a workspace ARN (arn:aws:aps:REGION:ACCOUNT:workspace/ws-...)');
     }
-    statements.push({
-      Effect: 'Allow',
-      Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata'],
-      Resource: [workspaceArn],
-    });
+    const actions = ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata'];
+    // Write-back (scores into the workspace) needs RemoteWrite; only when asked for.
+    if ((await param(resolveVariable, 'apsRemoteWrite')) === 'true') actions.push('aps:RemoteWrite');
+    statements.push({ Effect: 'Allow', Action: actions, Resource: [workspaceArn] });
   }
   return statements;
 }
