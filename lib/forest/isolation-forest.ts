@@ -1,7 +1,7 @@
 import { ForestInputError } from './errors.js';
 import { assertValidMatrix, type Matrix } from './matrix.js';
 import { averagePathLength } from './path-length.js';
-import { buildForest, sumPathLengths } from './trees.js';
+import { buildForest, scorePathLengths } from './trees.js';
 import { buildUnivariateForest, sumUnivariatePathLengths } from './univariate-trees.js';
 
 /** Options of {@link fitForest}; every field is optional. */
@@ -73,7 +73,7 @@ export function fitForest(data: Matrix, options: ForestOptions = {}): IsolationF
         );
       }
       const depthSums =
-        univariate !== null ? sumUnivariatePathLengths(univariate, matrix) : sumPathLengths(general!, matrix);
+        univariate !== null ? sumUnivariatePathLengths(univariate, matrix) : scorePathLengths(general!, matrix);
       const scores = new Float64Array(matrix.rows);
       for (let r = 0; r < matrix.rows; r++) scores[r] = Math.pow(2, -depthSums[r]! / normaliser);
       return scores;

@@ -1,7 +1,6 @@
 import { ForestInputError } from './errors.js';
 import type { Matrix } from './matrix.js';
 import { averagePathLength } from './path-length.js';
-import { Mulberry32 } from './random.js';
 
 /**
  * The trees of a forest in flat typed arrays, each tree a complete binary tree of height h in
@@ -21,10 +20,28 @@ export interface ForestArrays {
   readonly threshold: Float64Array;
   readonly feature: Int32Array;
   readonly leafValue: Float64Array;
+  /**
+   * When psi = n every tree holds every training row, so the fit already knows each row's
+   * summed path length: the training data as given (row-major) and those sums. Scoring the
+   * training data (the usual call: fit a window, score it) then walks no tree. Null when psi < n.
+   */
+  readonly training: { readonly values: Float64Array; readonly sums: Float64Array } | null;
 }
 
 /** Above this many bottom slots (trees x 2^h) the arrays would take most of a machine's memory. */
 const maxSlots = 2 ** 25;
+
+/**
+ * 1 when `condition` holds, else 0. `boolean | 0` compiles to the comparison's flag (setcc), with
+ * no branch to mispredict; `+boolean` and `condition ? 1 : 0` measured 1.5-3x slower here, as
+ * a branch on a side that random splits make unpredictable. TurboFan inlines this.
+ */
+function bit(condition: boolean): number {
+  return (condition as unknown as number) | 0;
+}
+
+/** 2^-32: turns a uint32 into [0, 1) by a multiplication, exactly as dividing by 2^32 does. */
+const TWO_TO_MINUS_32 = 1 / 4294967296;
 
 /**
  * Everything one tree build needs, allocated once per forest. A class with a fixed shape, so
@@ -38,19 +55,36 @@ class Builder {
   readonly psi: number;
   readonly height: number;
   readonly inner: number;
-  readonly rng: Mulberry32;
+  /**
+   * State of the mulberry32 generator of random.ts, carried from tree to tree. Its step is
+   * written out inline (the same stream as `Mulberry32`): a method call returning a double in
+   * these loops cost more than the rest of a node's work.
+   */
+  rngState: number;
   /** c(size) for every leaf size a tree can have. */
   readonly leafCredit: Float64Array;
   /** Row order; a partial Fisher-Yates shuffle of its first psi entries draws the subsample. */
   readonly order: Int32Array;
   /**
-   * The tree's subsample, column-major (sample[c * psi + i]), partitioned in place as the tree
-   * grows: a node's rows are always the contiguous range [start, end).
+   * Columns stored per sample row: the features, and when psi = n one more holding the row's
+   * index in the training data (exact as a double), so the leaves can credit training rows.
+   */
+  readonly stored: number;
+  /**
+   * The tree's subsample, column-major, twice: a node at depth d holds the contiguous range
+   * [start, end) of copy d mod 2 (column c of copy p starts at (p * stored + c) * psi), and its
+   * split writes the rows out to the same range of the other copy, left rows from the front,
+   * right rows from the back. Writing every row to both ends and moving one end on needs no
+   * branch on the (unpredictable) side a row falls on, which an in-place swap loop does.
    */
   readonly sample: Float64Array;
-  /** The whole data column-major, when psi = n (every tree then starts from a plain copy). */
+  /** The whole data column-major plus the row index column, when psi = n (every tree starts from it). */
   readonly allRows: Float64Array | null;
+  /** psi = n only: each training row's path length summed over the trees built so far. */
+  readonly sums: Float64Array | null;
   readonly candidates: Int32Array;
+  /** Scratch for a leaf pair's credits: [right, left]. */
+  readonly pairCredits = new Float64Array(2);
   readonly stackNode: Int32Array;
   readonly stackStart: Int32Array;
   readonly stackEnd: Int32Array;
@@ -71,21 +105,29 @@ class Builder {
         `forest too large: ${trees} trees of height ${this.height} (maxSamples ${psi}) need more than ${maxSlots} leaves; use fewer trees or a smaller maxSamples`,
       );
     }
-    this.rng = new Mulberry32(seed);
+    this.rngState = seed | 0;
     this.leafCredit = new Float64Array(psi + 1);
     for (let size = 0; size <= psi; size++) this.leafCredit[size] = averagePathLength(size);
-    this.order = new Int32Array(this.rows);
-    for (let i = 0; i < this.rows; i++) this.order[i] = i;
-    this.sample = new Float64Array(psi * this.cols);
     if (psi === this.rows) {
-      const all = new Float64Array(psi * this.cols);
-      for (let i = 0; i < psi; i++) for (let c = 0; c < this.cols; c++) all[c * psi + i] = this.x[i * this.cols + c]!;
+      this.stored = this.cols + 1;
+      this.order = new Int32Array(0);
+      const all = new Float64Array(psi * this.stored);
+      for (let i = 0; i < psi; i++) {
+        for (let c = 0; c < this.cols; c++) all[c * psi + i] = this.x[i * this.cols + c]!;
+        all[this.cols * psi + i] = i;
+      }
       this.allRows = all;
+      this.sums = new Float64Array(psi);
     } else {
+      this.stored = this.cols;
+      this.order = new Int32Array(this.rows);
+      for (let i = 0; i < this.rows; i++) this.order[i] = i;
       this.allRows = null;
+      this.sums = null;
     }
+    this.sample = new Float64Array(2 * psi * this.stored);
     this.candidates = new Int32Array(this.cols);
-    const stackSize = 2 * (this.height + 2);
+    const stackSize = this.height + 2;
     this.stackNode = new Int32Array(stackSize);
     this.stackStart = new Int32Array(stackSize);
     this.stackEnd = new Int32Array(stackSize);
@@ -96,7 +138,7 @@ class Builder {
   }
 }
 
-/** Draws tree t's subsample into `b.sample`. */
+/** Draws tree t's subsample into copy 0 of `b.sample`. */
 function drawSample(b: Builder): void {
   const { psi, cols, sample, order, x, rows } = b;
   if (b.allRows !== null) {
@@ -104,132 +146,214 @@ function drawSample(b: Builder): void {
     sample.set(b.allRows);
     return;
   }
-  const rng = b.rng;
+  let state = b.rngState;
   for (let i = 0; i < psi; i++) {
-    const j = i + Math.floor(rng.next() * (rows - i));
+    state = (state + 0x6d2b79f5) | 0;
+    let z = Math.imul(state ^ (state >>> 15), 1 | state);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    const j = i + Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * (rows - i));
     const chosen = order[j]!;
     order[j] = order[i]!;
     order[i] = chosen;
-    if (cols === 1) {
-      sample[i] = x[chosen]!;
-    } else {
-      for (let c = 0; c < cols; c++) sample[c * psi + i] = x[chosen * cols + c]!;
-    }
+    const from = chosen * cols;
+    for (let c = 0; c < cols; c++) sample[c * psi + i] = x[from + c]!;
   }
+  b.rngState = state;
 }
 
-/** Records a leaf at heap node `node`, `depth` levels down, holding `size` sample rows. */
-function setLeaf(b: Builder, treeInner: number, treeLeaves: number, node: number, depth: number, size: number): void {
+/**
+ * Records a leaf at heap node `node`, `depth` levels down, holding sample rows [start, end) of
+ * copy depth mod 2, and credits those training rows when psi = n.
+ */
+function setLeaf(b: Builder, treeInner: number, treeLeaves: number, node: number, depth: number, start: number, end: number): void {
   let i = node;
   for (let d = depth; d < b.height; d++) {
     b.threshold[treeInner + i] = Infinity;
     b.feature[treeInner + i] = 0;
     i = 2 * i + 1;
   }
-  b.leafValue[treeLeaves + i - b.inner] = depth + b.leafCredit[size]!;
+  const credit = depth + b.leafCredit[end - start]!;
+  b.leafValue[treeLeaves + i - b.inner] = credit;
+  const sums = b.sums;
+  if (sums !== null) {
+    const sample = b.sample;
+    const ids = ((depth & 1) * b.stored + b.cols) * b.psi;
+    for (let k = ids + start; k < ids + end; k++) {
+      const id = sample[k]! | 0;
+      sums[id] = sums[id]! + credit;
+    }
+  }
 }
 
-/** Grows tree t from a fresh subsample (depth first, iterative). */
+/**
+ * A split whose children are both at the height limit: they are leaves, so no row moves; count
+ * the left rows, record both leaves (node `left` and `left + 1`), credit the training rows.
+ */
+function setLeafPair(
+  b: Builder,
+  treeLeaves: number,
+  left: number,
+  depth: number,
+  start: number,
+  end: number,
+  column: number,
+  split: number,
+): void {
+  const { sample, leafCredit } = b;
+  let leftSize = 0;
+  for (let k = column + start; k < column + end; k++) leftSize += bit(sample[k]! <= split);
+  const leftCredit = depth + leafCredit[leftSize]!;
+  const rightCredit = depth + leafCredit[end - start - leftSize]!;
+  const slot = treeLeaves + left - b.inner;
+  b.leafValue[slot] = leftCredit;
+  b.leafValue[slot + 1] = rightCredit;
+  const sums = b.sums;
+  if (sums !== null) {
+    // The parent's rows are in copy (depth - 1) mod 2, which `column` points into already.
+    const ids = (((depth - 1) & 1) * b.stored + b.cols) * b.psi;
+    // Indexed by the comparison bit: the exact credit, without a branch on the row's side.
+    const credits = b.pairCredits;
+    credits[0] = rightCredit;
+    credits[1] = leftCredit;
+    for (let k = start; k < end; k++) {
+      const id = sample[ids + k]! | 0;
+      sums[id] = sums[id]! + credits[bit(sample[column + k]! <= split)]!;
+    }
+  }
+}
+
+/** Grows tree t from a fresh subsample (depth first, iterative, the left child first). */
 function buildTree(b: Builder, t: number): void {
   drawSample(b);
-  const { psi, cols, sample, rng, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
+  const { psi, cols, stored, sample, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
   const treeInner = t * b.inner;
   const treeLeaves = t * (b.inner + 1);
-  stackNode[0] = 0;
-  stackStart[0] = 0;
-  stackEnd[0] = psi;
-  stackDepth[0] = 0;
-  let top = 1;
-  while (top > 0) {
-    top--;
-    const node = stackNode[top]!;
-    const start = stackStart[top]!;
-    const end = stackEnd[top]!;
-    const depth = stackDepth[top]!;
-    if (depth >= height || end - start <= 1) {
-      setLeaf(b, treeInner, treeLeaves, node, depth, end - start);
-      continue;
-    }
-
-    // Pick a split feature uniformly among those not constant in this node: draw without
-    // replacement until one has max > min (scikit-learn redraws constant features the same way).
+  const copySize = psi * stored;
+  let state = b.rngState;
+  let node = 0;
+  let start = 0;
+  let end = psi;
+  let depth = 0;
+  let top = 0;
+  for (;;) {
+    const size = end - start;
     let splitFeature = -1;
     let lo = 0;
     let hi = 0;
-    for (let c = 0; c < cols; c++) candidates[c] = c;
-    let remaining = cols;
-    while (remaining > 0) {
-      const k = remaining === 1 ? 0 : Math.floor(rng.next() * remaining);
-      const f = candidates[k]!;
-      const offset = f * psi;
-      let min = sample[offset + start]!;
-      let max = min;
-      for (let i = offset + start + 1; i < offset + end; i++) {
-        const v = sample[i]!;
-        if (v < min) min = v;
-        if (v > max) max = v;
+    const from = (depth & 1) * copySize;
+    if (depth < height && size > 1) {
+      // Pick a split feature uniformly among those not constant in this node: draw without
+      // replacement until one has max > min (scikit-learn redraws constant features the same way).
+      for (let c = 0; c < cols; c++) candidates[c] = c;
+      let remaining = cols;
+      while (remaining > 0) {
+        let k = 0;
+        if (remaining > 1) {
+          state = (state + 0x6d2b79f5) | 0;
+          let z = Math.imul(state ^ (state >>> 15), 1 | state);
+          z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+          k = Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * remaining);
+        }
+        const f = candidates[k]!;
+        const column = from + f * psi;
+        let min = sample[column + start]!;
+        let max = min;
+        for (let i = column + start + 1; i < column + end; i++) {
+          const v = sample[i]!;
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        if (max > min) {
+          splitFeature = f;
+          lo = min;
+          hi = max;
+          break;
+        }
+        remaining--;
+        candidates[k] = candidates[remaining]!;
       }
-      if (max > min) {
-        splitFeature = f;
-        lo = min;
-        hi = max;
-        break;
-      }
-      remaining--;
-      candidates[k] = candidates[remaining]!;
     }
     if (splitFeature < 0) {
-      setLeaf(b, treeInner, treeLeaves, node, depth, end - start);
+      // A leaf: height limit, one row, or every feature constant.
+      setLeaf(b, treeInner, treeLeaves, node, depth, start, end);
+      if (top === 0) break;
+      top--;
+      node = stackNode[top]!;
+      start = stackStart[top]!;
+      end = stackEnd[top]!;
+      depth = stackDepth[top]!;
       continue;
     }
 
-    let split = lo + (hi - lo) * rng.next();
+    state = (state + 0x6d2b79f5) | 0;
+    let z = Math.imul(state ^ (state >>> 15), 1 | state);
+    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+    let split = lo + (hi - lo) * (((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32);
     // Rounding can land exactly on max, which would send every row left (scikit-learn does the same).
     if (split >= hi) split = lo;
-
-    // Hoare-style partition of [start, end) on the split feature, moving whole rows.
-    const offset = splitFeature * psi;
-    let i = start;
-    let j = end - 1;
-    if (cols === 1) {
-      while (i <= j) {
-        const v = sample[i]!;
-        if (v <= split) {
-          i++;
-        } else {
-          sample[i] = sample[j]!;
-          sample[j] = v;
-          j--;
-        }
-      }
-    } else {
-      while (i <= j) {
-        if (sample[offset + i]! <= split) {
-          i++;
-        } else {
-          for (let c = 0; c < cols * psi; c += psi) {
-            const tmp = sample[c + i]!;
-            sample[c + i] = sample[c + j]!;
-            sample[c + j] = tmp;
-          }
-          j--;
-        }
-      }
-    }
-
     threshold[treeInner + node] = split;
     feature[treeInner + node] = splitFeature;
+    const splitColumn = from + splitFeature * psi;
+    depth++;
+    if (depth >= height) {
+      setLeafPair(b, treeLeaves, 2 * node + 1, depth, start, end, splitColumn, split);
+      if (top === 0) break;
+      top--;
+      node = stackNode[top]!;
+      start = stackStart[top]!;
+      end = stackEnd[top]!;
+      depth = stackDepth[top]!;
+      continue;
+    }
+
+    // Partition [start, end) into the other copy: each row is written at both free ends and
+    // the end on its side moves on (the last row writes one slot twice).
+    const to = (depth & 1) * copySize;
+    let left = start;
+    let right = end - 1;
+    if (stored === 3 && cols === 2) {
+      // Two features and the row index (the product's default): unrolled.
+      const other = from + (1 - splitFeature) * psi;
+      const ids = from + 2 * psi;
+      const toSplit = to + splitFeature * psi;
+      const toOther = to + (1 - splitFeature) * psi;
+      const toIds = to + 2 * psi;
+      for (let k = start; k < end; k++) {
+        const v = sample[splitColumn + k]!;
+        const w = sample[other + k]!;
+        const id = sample[ids + k]!;
+        sample[toSplit + left] = v;
+        sample[toSplit + right] = v;
+        sample[toOther + left] = w;
+        sample[toOther + right] = w;
+        sample[toIds + left] = id;
+        sample[toIds + right] = id;
+        const isLeft = bit(v <= split);
+        left += isLeft;
+        right += isLeft - 1;
+      }
+    } else {
+      for (let k = start; k < end; k++) {
+        for (let c = 0; c < copySize; c += psi) {
+          const v = sample[from + c + k]!;
+          sample[to + c + left] = v;
+          sample[to + c + right] = v;
+        }
+        const isLeft = bit(sample[splitColumn + k]! <= split);
+        left += isLeft;
+        right += isLeft - 1;
+      }
+    }
+    // Go on with the left child [start, left); stack the right one [left, end).
     stackNode[top] = 2 * node + 2;
-    stackStart[top] = i;
+    stackStart[top] = left;
     stackEnd[top] = end;
-    stackDepth[top] = depth + 1;
+    stackDepth[top] = depth;
     top++;
-    stackNode[top] = 2 * node + 1;
-    stackStart[top] = start;
-    stackEnd[top] = i;
-    stackDepth[top] = depth + 1;
-    top++;
+    node = 2 * node + 1;
+    end = left;
   }
+  b.rngState = state;
 }
 
 /** Grows `trees` isolation trees on subsamples of psi rows of `data`. Inputs are validated by the caller. */
@@ -243,6 +367,7 @@ export function buildForest(data: Matrix, trees: number, psi: number, seed: numb
     threshold: b.threshold,
     feature: b.feature,
     leafValue: b.leafValue,
+    training: b.sums === null ? null : { values: new Float64Array(data.data), sums: b.sums },
   };
 }
 
@@ -256,32 +381,63 @@ function addTreeUnivariate(forest: ForestArrays, t: number, x: Float64Array, sum
   for (let r = 0; r < rows; r++) {
     const v = x[r]!;
     let node = 0;
-    for (let d = 0; d < height; d++) node = 2 * node + (v <= threshold[treeInner + node]! ? 1 : 2);
+    // 2i + 1 going left, 2i + 2 going right, from the comparison bit: no branch to mispredict.
+    for (let d = 0; d < height; d++) node = 2 * node + 2 - bit(v <= threshold[treeInner + node]!);
     sums[r] = sums[r]! + leafValue[treeLeaves + node]!;
   }
 }
 
-/** Adds tree t's path length for every row of row-major `x` with `cols` features to `sums`. */
+/**
+ * Adds tree t's path length for every row of row-major `x` with `cols` features to `sums`.
+ * Each step of a walk waits for the one before (node -> feature -> value -> compare), so four
+ * rows walk side by side: four independent chains keep the CPU busy where one leaves it waiting.
+ */
 function addTreeMultivariate(forest: ForestArrays, t: number, x: Float64Array, cols: number, sums: Float64Array): void {
   const { threshold, feature, leafValue, height } = forest;
   const inner = 2 ** height - 1;
   const treeInner = t * inner;
   const treeLeaves = t * (inner + 1) - inner;
   const rows = sums.length;
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const base0 = r * cols;
+    const base1 = base0 + cols;
+    const base2 = base1 + cols;
+    const base3 = base2 + cols;
+    let n0 = 0;
+    let n1 = 0;
+    let n2 = 0;
+    let n3 = 0;
+    for (let d = 0; d < height; d++) {
+      const k0 = treeInner + n0;
+      const k1 = treeInner + n1;
+      const k2 = treeInner + n2;
+      const k3 = treeInner + n3;
+      n0 = 2 * n0 + 2 - bit(x[base0 + feature[k0]!]! <= threshold[k0]!);
+      n1 = 2 * n1 + 2 - bit(x[base1 + feature[k1]!]! <= threshold[k1]!);
+      n2 = 2 * n2 + 2 - bit(x[base2 + feature[k2]!]! <= threshold[k2]!);
+      n3 = 2 * n3 + 2 - bit(x[base3 + feature[k3]!]! <= threshold[k3]!);
+    }
+    sums[r] = sums[r]! + leafValue[treeLeaves + n0]!;
+    sums[r + 1] = sums[r + 1]! + leafValue[treeLeaves + n1]!;
+    sums[r + 2] = sums[r + 2]! + leafValue[treeLeaves + n2]!;
+    sums[r + 3] = sums[r + 3]! + leafValue[treeLeaves + n3]!;
+  }
+  for (; r < rows; r++) {
     const base = r * cols;
     let node = 0;
     for (let d = 0; d < height; d++) {
       const k = treeInner + node;
-      node = 2 * node + (x[base + feature[k]!]! <= threshold[k]! ? 1 : 2);
+      node = 2 * node + 2 - bit(x[base + feature[k]!]! <= threshold[k]!);
     }
     sums[r] = sums[r]! + leafValue[treeLeaves + node]!;
   }
 }
 
 /**
- * Sum over all trees of each row's path length (edges to its leaf plus the leaf's c(size)).
- * Trees outer, rows inner: one tree's few kilobytes stay in cache while every row walks it.
+ * Sum over all trees of each row's path length (edges to its leaf plus the leaf's c(size)),
+ * walking every tree. Trees outer, rows inner: one tree's few kilobytes stay in cache while
+ * every row walks it.
  */
 export function sumPathLengths(forest: ForestArrays, matrix: Matrix): Float64Array {
   const sums = new Float64Array(matrix.rows);
@@ -290,4 +446,21 @@ export function sumPathLengths(forest: ForestArrays, matrix: Matrix): Float64Arr
     else addTreeMultivariate(forest, t, matrix.data, matrix.cols, sums);
   }
   return sums;
+}
+
+/**
+ * {@link sumPathLengths}, answered from the fit when `matrix` is the training data unchanged
+ * (psi = n): the same sums, added in the same tree order, without a walk.
+ */
+export function scorePathLengths(forest: ForestArrays, matrix: Matrix): Float64Array {
+  const training = forest.training;
+  if (training !== null && sameValues(training.values, matrix.data)) return new Float64Array(training.sums);
+  return sumPathLengths(forest, matrix);
+}
+
+/** Whether two arrays hold the same values in the same order (the training data, unchanged). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

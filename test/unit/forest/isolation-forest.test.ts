@@ -135,6 +135,28 @@ describe('fitForest', () => {
     }
   });
 
+  it.each([2, 3, 5])('with %i features and psi = n, the path lengths recorded during the fit are the trees walked', (cols) => {
+    // Prepare: few distinct values (ties, constant features in small nodes) and a spike.
+    const rng = new Mulberry32(cols);
+    const rows = Array.from({ length: 240 }, () => Array.from({ length: cols }, () => Math.round(rng.next() * 12) / 4));
+    rows[100] = rows[100]!.map((v) => v + 40);
+    const matrix = matrixFromRows(rows);
+
+    // Act
+    const forest = buildForest(matrix, 50, 240, 5);
+    const recorded = forest.training!.sums;
+    const walked = sumPathLengths(forest, matrix);
+
+    // Assess: the same sums, and the public score answers from the record for the training data
+    // but walks for a changed copy (one value moved, so the record no longer applies).
+    expect(recorded).toEqual(walked);
+    const scores = fitForest(matrix, { trees: 50, seed: 5 }).score(matrix);
+    const changed = matrixFromRows(rows.map((row, r) => (r === 0 ? row.map((v) => v + 0.01) : row)));
+    const changedScores = fitForest(matrix, { trees: 50, seed: 5 }).score(changed);
+    expect(changedScores.subarray(1)).toEqual(scores.subarray(1));
+    expect(scores[100]).toBe(Math.max(...scores));
+  });
+
   it.each([
     ['trees 0', { trees: 0 }, /trees must be an integer in \[1, 1000000\], got 0/],
     ['trees 1.5', { trees: 1.5 }, /trees must be/],
