@@ -49,6 +49,7 @@ const TWO_TO_MINUS_32 = 1 / 4294967296;
  * through on-stack replacement and deoptimise at its exit on every fit).
  */
 class Builder {
+  /** The training data, row-major; read in place (a node's rows are indexes into it). */
   readonly x: Float64Array;
   readonly rows: number;
   readonly cols: number;
@@ -66,20 +67,14 @@ class Builder {
   /** Row order; a partial Fisher-Yates shuffle of its first psi entries draws the subsample. */
   readonly order: Int32Array;
   /**
-   * Columns stored per sample row: the features, and when psi = n one more holding the row's
-   * index in the training data (exact as a double), so the leaves can credit training rows.
+   * The tree's subsample as row indexes into `x`, twice: a node at depth d holds the
+   * contiguous range [start, end) of copy d mod 2 (copy p starts at p * psi), and its split
+   * writes the indexes out to the same range of the other copy, left rows from the front,
+   * right rows from the back. Writing every index to both ends and moving one end on needs no
+   * branch on the (unpredictable) side a row falls on, which an in-place swap loop does; and
+   * moving one index instead of every feature keeps a split's cost the same for any width.
    */
-  readonly stored: number;
-  /**
-   * The tree's subsample, column-major, twice: a node at depth d holds the contiguous range
-   * [start, end) of copy d mod 2 (column c of copy p starts at (p * stored + c) * psi), and its
-   * split writes the rows out to the same range of the other copy, left rows from the front,
-   * right rows from the back. Writing every row to both ends and moving one end on needs no
-   * branch on the (unpredictable) side a row falls on, which an in-place swap loop does.
-   */
-  readonly sample: Float64Array;
-  /** The whole data column-major plus the row index column, when psi = n (every tree starts from it). */
-  readonly allRows: Float64Array | null;
+  readonly index: Int32Array;
   /** psi = n only: each training row's path length summed over the trees built so far. */
   readonly sums: Float64Array | null;
   readonly candidates: Int32Array;
@@ -108,24 +103,10 @@ class Builder {
     this.rngState = seed | 0;
     this.leafCredit = new Float64Array(psi + 1);
     for (let size = 0; size <= psi; size++) this.leafCredit[size] = averagePathLength(size);
-    if (psi === this.rows) {
-      this.stored = this.cols + 1;
-      this.order = new Int32Array(0);
-      const all = new Float64Array(psi * this.stored);
-      for (let i = 0; i < psi; i++) {
-        for (let c = 0; c < this.cols; c++) all[c * psi + i] = this.x[i * this.cols + c]!;
-        all[this.cols * psi + i] = i;
-      }
-      this.allRows = all;
-      this.sums = new Float64Array(psi);
-    } else {
-      this.stored = this.cols;
-      this.order = new Int32Array(this.rows);
-      for (let i = 0; i < this.rows; i++) this.order[i] = i;
-      this.allRows = null;
-      this.sums = null;
-    }
-    this.sample = new Float64Array(2 * psi * this.stored);
+    this.order = new Int32Array(this.rows);
+    for (let i = 0; i < this.rows; i++) this.order[i] = i;
+    this.index = new Int32Array(2 * psi);
+    this.sums = psi === this.rows ? new Float64Array(psi) : null;
     this.candidates = new Int32Array(this.cols);
     const stackSize = this.height + 2;
     this.stackNode = new Int32Array(stackSize);
@@ -138,27 +119,24 @@ class Builder {
   }
 }
 
-/** Draws tree t's subsample into copy 0 of `b.sample`. */
+/** Draws tree t's subsample (row indexes) into copy 0 of `b.index`. */
 function drawSample(b: Builder): void {
-  const { psi, cols, sample, order, x, rows } = b;
-  if (b.allRows !== null) {
-    // psi = n: every row is in the sample; their order does not change the tree's distribution.
-    sample.set(b.allRows);
-    return;
+  const { psi, order, rows } = b;
+  if (psi < rows) {
+    let state = b.rngState;
+    for (let i = 0; i < psi; i++) {
+      state = (state + 0x6d2b79f5) | 0;
+      let z = Math.imul(state ^ (state >>> 15), 1 | state);
+      z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
+      const j = i + Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * (rows - i));
+      const chosen = order[j]!;
+      order[j] = order[i]!;
+      order[i] = chosen;
+    }
+    b.rngState = state;
   }
-  let state = b.rngState;
-  for (let i = 0; i < psi; i++) {
-    state = (state + 0x6d2b79f5) | 0;
-    let z = Math.imul(state ^ (state >>> 15), 1 | state);
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z;
-    const j = i + Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * (rows - i));
-    const chosen = order[j]!;
-    order[j] = order[i]!;
-    order[i] = chosen;
-    const from = chosen * cols;
-    for (let c = 0; c < cols; c++) sample[c * psi + i] = x[from + c]!;
-  }
-  b.rngState = state;
+  // psi = n: every row is in the sample; their order does not change the tree's distribution.
+  b.index.set(order.subarray(0, psi));
 }
 
 /**
@@ -176,10 +154,10 @@ function setLeaf(b: Builder, treeInner: number, treeLeaves: number, node: number
   b.leafValue[treeLeaves + i - b.inner] = credit;
   const sums = b.sums;
   if (sums !== null) {
-    const sample = b.sample;
-    const ids = ((depth & 1) * b.stored + b.cols) * b.psi;
-    for (let k = ids + start; k < ids + end; k++) {
-      const id = sample[k]! | 0;
+    const index = b.index;
+    const base = (depth & 1) * b.psi;
+    for (let k = base + start; k < base + end; k++) {
+      const id = index[k]!;
       sums[id] = sums[id]! + credit;
     }
   }
@@ -188,6 +166,7 @@ function setLeaf(b: Builder, treeInner: number, treeLeaves: number, node: number
 /**
  * A split whose children are both at the height limit: they are leaves, so no row moves; count
  * the left rows, record both leaves (node `left` and `left + 1`), credit the training rows.
+ * The parent's rows are [start, end) of index copy (depth - 1) mod 2, split on feature `f`.
  */
 function setLeafPair(
   b: Builder,
@@ -196,12 +175,13 @@ function setLeafPair(
   depth: number,
   start: number,
   end: number,
-  column: number,
+  f: number,
   split: number,
 ): void {
-  const { sample, leafCredit } = b;
+  const { x, cols, index, leafCredit } = b;
+  const base = ((depth - 1) & 1) * b.psi;
   let leftSize = 0;
-  for (let k = column + start; k < column + end; k++) leftSize += bit(sample[k]! <= split);
+  for (let k = base + start; k < base + end; k++) leftSize += bit(x[index[k]! * cols + f]! <= split);
   const leftCredit = depth + leafCredit[leftSize]!;
   const rightCredit = depth + leafCredit[end - start - leftSize]!;
   const slot = treeLeaves + left - b.inner;
@@ -209,15 +189,13 @@ function setLeafPair(
   b.leafValue[slot + 1] = rightCredit;
   const sums = b.sums;
   if (sums !== null) {
-    // The parent's rows are in copy (depth - 1) mod 2, which `column` points into already.
-    const ids = (((depth - 1) & 1) * b.stored + b.cols) * b.psi;
     // Indexed by the comparison bit: the exact credit, without a branch on the row's side.
     const credits = b.pairCredits;
     credits[0] = rightCredit;
     credits[1] = leftCredit;
-    for (let k = start; k < end; k++) {
-      const id = sample[ids + k]! | 0;
-      sums[id] = sums[id]! + credits[bit(sample[column + k]! <= split)]!;
+    for (let k = base + start; k < base + end; k++) {
+      const id = index[k]!;
+      sums[id] = sums[id]! + credits[bit(x[id * cols + f]! <= split)]!;
     }
   }
 }
@@ -225,10 +203,9 @@ function setLeafPair(
 /** Grows tree t from a fresh subsample (depth first, iterative, the left child first). */
 function buildTree(b: Builder, t: number): void {
   drawSample(b);
-  const { psi, cols, stored, sample, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
+  const { x, psi, cols, index, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
   const treeInner = t * b.inner;
   const treeLeaves = t * (b.inner + 1);
-  const copySize = psi * stored;
   let state = b.rngState;
   let node = 0;
   let start = 0;
@@ -240,7 +217,7 @@ function buildTree(b: Builder, t: number): void {
     let splitFeature = -1;
     let lo = 0;
     let hi = 0;
-    const from = (depth & 1) * copySize;
+    const from = (depth & 1) * psi;
     if (depth < height && size > 1) {
       // Pick a split feature uniformly among those not constant in this node: draw without
       // replacement until one has max > min (scikit-learn redraws constant features the same way).
@@ -255,11 +232,10 @@ function buildTree(b: Builder, t: number): void {
           k = Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * remaining);
         }
         const f = candidates[k]!;
-        const column = from + f * psi;
-        let min = sample[column + start]!;
+        let min = x[index[from + start]! * cols + f]!;
         let max = min;
-        for (let i = column + start + 1; i < column + end; i++) {
-          const v = sample[i]!;
+        for (let i = from + start + 1; i < from + end; i++) {
+          const v = x[index[i]! * cols + f]!;
           if (v < min) min = v;
           if (v > max) max = v;
         }
@@ -293,10 +269,9 @@ function buildTree(b: Builder, t: number): void {
     if (split >= hi) split = lo;
     threshold[treeInner + node] = split;
     feature[treeInner + node] = splitFeature;
-    const splitColumn = from + splitFeature * psi;
     depth++;
     if (depth >= height) {
-      setLeafPair(b, treeLeaves, 2 * node + 1, depth, start, end, splitColumn, split);
+      setLeafPair(b, treeLeaves, 2 * node + 1, depth, start, end, splitFeature, split);
       if (top === 0) break;
       top--;
       node = stackNode[top]!;
@@ -306,44 +281,20 @@ function buildTree(b: Builder, t: number): void {
       continue;
     }
 
-    // Partition [start, end) into the other copy: each row is written at both free ends and
-    // the end on its side moves on (the last row writes one slot twice).
-    const to = (depth & 1) * copySize;
-    let left = start;
-    let right = end - 1;
-    if (stored === 3 && cols === 2) {
-      // Two features and the row index (the product's default): unrolled.
-      const other = from + (1 - splitFeature) * psi;
-      const ids = from + 2 * psi;
-      const toSplit = to + splitFeature * psi;
-      const toOther = to + (1 - splitFeature) * psi;
-      const toIds = to + 2 * psi;
-      for (let k = start; k < end; k++) {
-        const v = sample[splitColumn + k]!;
-        const w = sample[other + k]!;
-        const id = sample[ids + k]!;
-        sample[toSplit + left] = v;
-        sample[toSplit + right] = v;
-        sample[toOther + left] = w;
-        sample[toOther + right] = w;
-        sample[toIds + left] = id;
-        sample[toIds + right] = id;
-        const isLeft = bit(v <= split);
-        left += isLeft;
-        right += isLeft - 1;
-      }
-    } else {
-      for (let k = start; k < end; k++) {
-        for (let c = 0; c < copySize; c += psi) {
-          const v = sample[from + c + k]!;
-          sample[to + c + left] = v;
-          sample[to + c + right] = v;
-        }
-        const isLeft = bit(sample[splitColumn + k]! <= split);
-        left += isLeft;
-        right += isLeft - 1;
-      }
+    // Partition [start, end) into the other copy: each index is written at both free ends and
+    // the end on its side moves on (the last one writes one slot twice).
+    const to = (depth & 1) * psi;
+    let left = to + start;
+    let right = to + end - 1;
+    for (let k = from + start; k < from + end; k++) {
+      const id = index[k]!;
+      index[left] = id;
+      index[right] = id;
+      const isLeft = bit(x[id * cols + splitFeature]! <= split);
+      left += isLeft;
+      right += isLeft - 1;
     }
+    left -= to;
     // Go on with the left child [start, left); stack the right one [left, end).
     stackNode[top] = 2 * node + 2;
     stackStart[top] = left;
