@@ -64,10 +64,13 @@ class Builder {
   rngState: number;
   /** c(size) for every leaf size a tree can have. */
   readonly leafCredit: Float64Array;
-  /** Row order; a partial Fisher-Yates shuffle of its first psi entries draws the subsample. */
+  /**
+   * Rows, as offsets into `x` (row r is r * cols, so a value is one add away); a partial
+   * Fisher-Yates shuffle of the first psi entries draws the subsample.
+   */
   readonly order: Int32Array;
   /**
-   * The tree's subsample as row indexes into `x`, twice: a node at depth d holds the
+   * The tree's subsample as row offsets into `x`, twice: a node at depth d holds the
    * contiguous range [start, end) of copy d mod 2 (copy p starts at p * psi), and its split
    * writes the indexes out to the same range of the other copy, left rows from the front,
    * right rows from the back. Writing every index to both ends and moving one end on needs no
@@ -75,7 +78,10 @@ class Builder {
    * moving one index instead of every feature keeps a split's cost the same for any width.
    */
   readonly index: Int32Array;
-  /** psi = n only: each training row's path length summed over the trees built so far. */
+  /**
+   * psi = n only: each training row's path length summed over the trees built so far, at the
+   * row's offset (r * cols; the slots between are unused).
+   */
   readonly sums: Float64Array | null;
   readonly candidates: Int32Array;
   /** Scratch for a leaf pair's credits: [right, left]. */
@@ -104,9 +110,9 @@ class Builder {
     this.leafCredit = new Float64Array(psi + 1);
     for (let size = 0; size <= psi; size++) this.leafCredit[size] = averagePathLength(size);
     this.order = new Int32Array(this.rows);
-    for (let i = 0; i < this.rows; i++) this.order[i] = i;
+    for (let i = 0; i < this.rows; i++) this.order[i] = i * this.cols;
     this.index = new Int32Array(2 * psi);
-    this.sums = psi === this.rows ? new Float64Array(psi) : null;
+    this.sums = psi === this.rows ? new Float64Array(psi * this.cols) : null;
     this.candidates = new Int32Array(this.cols);
     const stackSize = this.height + 2;
     this.stackNode = new Int32Array(stackSize);
@@ -178,10 +184,10 @@ function setLeafPair(
   f: number,
   split: number,
 ): void {
-  const { x, cols, index, leafCredit } = b;
+  const { x, index, leafCredit } = b;
   const base = ((depth - 1) & 1) * b.psi;
   let leftSize = 0;
-  for (let k = base + start; k < base + end; k++) leftSize += bit(x[index[k]! * cols + f]! <= split);
+  for (let k = base + start; k < base + end; k++) leftSize += bit(x[index[k]! + f]! <= split);
   const leftCredit = depth + leafCredit[leftSize]!;
   const rightCredit = depth + leafCredit[end - start - leftSize]!;
   const slot = treeLeaves + left - b.inner;
@@ -195,7 +201,7 @@ function setLeafPair(
     credits[1] = leftCredit;
     for (let k = base + start; k < base + end; k++) {
       const id = index[k]!;
-      sums[id] = sums[id]! + credits[bit(x[id * cols + f]! <= split)]!;
+      sums[id] = sums[id]! + credits[bit(x[id + f]! <= split)]!;
     }
   }
 }
@@ -232,12 +238,14 @@ function buildTree(b: Builder, t: number): void {
           k = Math.floor(((z ^ (z >>> 14)) >>> 0) * TWO_TO_MINUS_32 * remaining);
         }
         const f = candidates[k]!;
-        let min = x[index[from + start]! * cols + f]!;
+        let min = x[index[from + start]! + f]!;
         let max = min;
         for (let i = from + start + 1; i < from + end; i++) {
-          const v = x[index[i]! * cols + f]!;
-          if (v < min) min = v;
-          if (v > max) max = v;
+          // Math.min/max, not `if (v < min)`: in a window's time order values trend, so such a
+          // branch is taken unpredictably.
+          const v = x[index[i]! + f]!;
+          min = Math.min(min, v);
+          max = Math.max(max, v);
         }
         if (max > min) {
           splitFeature = f;
@@ -290,7 +298,7 @@ function buildTree(b: Builder, t: number): void {
       const id = index[k]!;
       index[left] = id;
       index[right] = id;
-      const isLeft = bit(x[id * cols + splitFeature]! <= split);
+      const isLeft = bit(x[id + splitFeature]! <= split);
       left += isLeft;
       right += isLeft - 1;
     }
@@ -318,8 +326,15 @@ export function buildForest(data: Matrix, trees: number, psi: number, seed: numb
     threshold: b.threshold,
     feature: b.feature,
     leafValue: b.leafValue,
-    training: b.sums === null ? null : { values: new Float64Array(data.data), sums: b.sums },
+    training: b.sums === null ? null : { values: new Float64Array(data.data), sums: trainingSums(b.sums, data.cols) },
   };
+}
+
+/** The builder's per-offset sums, one per training row. */
+function trainingSums(wide: Float64Array, cols: number): Float64Array {
+  const sums = new Float64Array(wide.length / cols);
+  for (let r = 0; r < sums.length; r++) sums[r] = wide[r * cols]!;
+  return sums;
 }
 
 /** Adds tree t's path length for every row of univariate data `x` to `sums`. */
