@@ -415,13 +415,66 @@ export function sumPathLengths(forest: ForestArrays, matrix: Matrix): Float64Arr
 }
 
 /**
- * {@link sumPathLengths}, answered from the fit when `matrix` is the training data unchanged
- * (psi = n): the same sums, added in the same tree order, without a walk.
+ * {@link sumPathLengths}, answered from the fit where it can be (psi = n): the training data
+ * unchanged gets the recorded sums as they are; otherwise every row equal to some training row
+ * (a subset, another order: a calibration sample of the fitted window) gets that row's recorded
+ * sum, since equal values take the same path in every tree, and only the other rows walk. The
+ * same sums, added in the same tree order, as walking every row.
  */
 export function scorePathLengths(forest: ForestArrays, matrix: Matrix): Float64Array {
   const training = forest.training;
-  if (training !== null && sameValues(training.values, matrix.data)) return new Float64Array(training.sums);
-  return sumPathLengths(forest, matrix);
+  if (training === null) return sumPathLengths(forest, matrix);
+  if (sameValues(training.values, matrix.data)) return new Float64Array(training.sums);
+  const { data, rows, cols } = matrix;
+  const lookup = trainingLookup(forest, training.values, cols);
+  const sums = new Float64Array(rows);
+  const missing = new Int32Array(rows);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let t = lookup.first.get(data[base]!) ?? -1;
+    while (t >= 0 && !sameRow(training.values, t * cols, data, base, cols)) t = lookup.next[t]!;
+    if (t >= 0) sums[r] = training.sums[t]!;
+    else missing[count++] = r;
+  }
+  if (count === 0) return sums;
+  const rest = new Float64Array(count * cols);
+  for (let i = 0; i < count; i++) rest.set(data.subarray(missing[i]! * cols, (missing[i]! + 1) * cols), i * cols);
+  const walked = sumPathLengths(forest, { data: rest, rows: count, cols });
+  for (let i = 0; i < count; i++) sums[missing[i]!] = walked[i]!;
+  return sums;
+}
+
+/** Training rows by their first value, chained through `next` (-1 ends a chain). */
+interface TrainingLookup {
+  readonly first: Map<number, number>;
+  readonly next: Int32Array;
+}
+
+/** Built on the first score that needs it, once per forest. */
+const lookups = new WeakMap<ForestArrays, TrainingLookup>();
+
+function trainingLookup(forest: ForestArrays, values: Float64Array, cols: number): TrainingLookup {
+  let lookup = lookups.get(forest);
+  if (lookup === undefined) {
+    const rows = values.length / cols;
+    const first = new Map<number, number>();
+    const next = new Int32Array(rows);
+    // Backwards, so each chain runs in row order (any order would do: equal rows have equal sums).
+    for (let t = rows - 1; t >= 0; t--) {
+      next[t] = first.get(values[t * cols]!) ?? -1;
+      first.set(values[t * cols]!, t);
+    }
+    lookup = { first, next };
+    lookups.set(forest, lookup);
+  }
+  return lookup;
+}
+
+/** Whether a[aBase, aBase + cols) and b[bBase, bBase + cols) hold the same values. */
+function sameRow(a: Float64Array, aBase: number, b: Float64Array, bBase: number, cols: number): boolean {
+  for (let c = 0; c < cols; c++) if (a[aBase + c] !== b[bBase + c]) return false;
+  return true;
 }
 
 /** Whether two arrays hold the same values in the same order (the training data, unchanged). */

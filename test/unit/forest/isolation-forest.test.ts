@@ -10,7 +10,7 @@ import {
   Mulberry32,
   type Matrix,
 } from '../../../lib/forest/index.js';
-import { buildForest, sumPathLengths } from '../../../lib/forest/trees.js';
+import { buildForest, scorePathLengths, sumPathLengths } from '../../../lib/forest/trees.js';
 import { buildUnivariateForest, sumUnivariatePathLengths } from '../../../lib/forest/univariate-trees.js';
 
 function noisyRows(n: number, cols: number, seed: number): number[][] {
@@ -155,6 +155,22 @@ describe('fitForest', () => {
     const changedScores = fitForest(matrix, { trees: 50, seed: 5 }).score(changed);
     expect(changedScores.subarray(1)).toEqual(scores.subarray(1));
     expect(scores[100]).toBe(Math.max(...scores));
+  });
+
+  it('answers rows equal to training rows (a subset, another order) from the fit, and walks only the others', () => {
+    // Prepare: a calibration-like sample (every 3rd training row, newest first), then rows the
+    // forest never saw, one of them equal to a training row in its first feature only.
+    const rng = new Mulberry32(21);
+    const rows = Array.from({ length: 200 }, () => [Math.round(rng.next() * 20) / 4, rng.next()]);
+    const forest = buildForest(matrixFromRows(rows), 40, 200, 8);
+    const sample = rows.filter((_, r) => r % 3 === 0).reverse();
+    const mixed = matrixFromRows([...sample, [rows[5]![0]!, 7], [100, -100], [2.5, 0.5]]);
+
+    // Act
+    const answered = scorePathLengths(forest, mixed);
+
+    // Assess: exactly what walking every row gives.
+    expect(answered).toEqual(sumPathLengths(forest, mixed));
   });
 
   it.each([
