@@ -78,6 +78,8 @@ class Builder {
    * moving one index instead of every feature keeps a split's cost the same for any width.
    */
   readonly index: Int32Array;
+  /** psi = n only: [min, max] of each feature over all rows, the root's bounds in every tree. */
+  readonly rootBounds: Float64Array | null;
   /**
    * psi = n only: each training row's path length summed over the trees built so far, at the
    * row's offset (r * cols; the slots between are unused).
@@ -113,6 +115,22 @@ class Builder {
     for (let i = 0; i < this.rows; i++) this.order[i] = i * this.cols;
     this.index = new Int32Array(2 * psi);
     this.sums = psi === this.rows ? new Float64Array(psi * this.cols) : null;
+    this.rootBounds = null;
+    if (psi === this.rows) {
+      const bounds = new Float64Array(2 * this.cols);
+      for (let c = 0; c < this.cols; c++) {
+        let min = this.x[c]!;
+        let max = min;
+        for (let r = 1; r < this.rows; r++) {
+          const v = this.x[r * this.cols + c]!;
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+        bounds[2 * c] = min;
+        bounds[2 * c + 1] = max;
+      }
+      this.rootBounds = bounds;
+    }
     this.candidates = new Int32Array(this.cols);
     const stackSize = this.height + 2;
     this.stackNode = new Int32Array(stackSize);
@@ -209,7 +227,7 @@ function setLeafPair(
 /** Grows tree t from a fresh subsample (depth first, iterative, the left child first). */
 function buildTree(b: Builder, t: number): void {
   drawSample(b);
-  const { x, psi, cols, index, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
+  const { x, psi, cols, index, rootBounds, height, candidates, stackNode, stackStart, stackEnd, stackDepth, threshold, feature } = b;
   const treeInner = t * b.inner;
   const treeLeaves = t * (b.inner + 1);
   let state = b.rngState;
@@ -240,7 +258,10 @@ function buildTree(b: Builder, t: number): void {
         const f = candidates[k]!;
         let min = x[index[from + start]! + f]!;
         let max = min;
-        for (let i = from + start + 1; i < from + end; i++) {
+        if (depth === 0 && rootBounds !== null) {
+          min = rootBounds[2 * f]!;
+          max = rootBounds[2 * f + 1]!;
+        } else for (let i = from + start + 1; i < from + end; i++) {
           // Math.min/max, not `if (v < min)`: in a window's time order values trend, so such a
           // branch is taken unpredictably.
           const v = x[index[i]! + f]!;
