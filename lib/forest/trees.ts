@@ -261,12 +261,14 @@ function buildTree(b: Builder, t: number): void {
         if (depth === 0 && rootBounds !== null) {
           min = rootBounds[2 * f]!;
           max = rootBounds[2 * f + 1]!;
-        } else for (let i = from + start + 1; i < from + end; i++) {
-          // Math.min/max, not `if (v < min)`: in a window's time order values trend, so such a
-          // branch is taken unpredictably.
-          const v = x[index[i]! + f]!;
-          min = Math.min(min, v);
-          max = Math.max(max, v);
+        } else {
+          for (let i = from + start + 1; i < from + end; i++) {
+            // Math.min/max, not `if (v < min)`: in a window's time order values trend, so such
+            // a branch is taken unpredictably.
+            const v = x[index[i]! + f]!;
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+          }
         }
         if (max > min) {
           splitFeature = f;
