@@ -50,7 +50,7 @@ export interface PrometheusConfig {
   recording?: RecordingConfig;
 }
 
-export type FeatureName = 'value' | 'diff';
+export type FeatureName = 'value' | 'diff' | 'deviation' | 'stddev';
 
 export interface DetectorConfig {
   name: string;
@@ -60,13 +60,22 @@ export interface DetectorConfig {
   minPoints: number;
   /** `auto` (score > 0.5) or the fraction of a window treated as anomalous, in (0, 0.5]. */
   contamination: 'auto' | number;
-  /** The newest point must also score at least this to count as anomalous now. */
+  /**
+   * The anomaly score (a likelihood on a log scale, see lib/detect/likelihood.ts) at which the
+   * newest point counts as anomalous now; also the score after which `suppressPoints` follow.
+   */
   minScore: number;
   /** Consecutive anomalous evaluations before an alert fires. */
   forEvaluations: number;
   features: readonly FeatureName[];
   trees: number;
   maxSamples: number;
+  /** The forest is refitted when the window end crosses a multiple of this many steps. */
+  refitEveryPoints: number;
+  /** The anomaly score judges the average forest score of this many newest points. */
+  smoothPoints: number;
+  /** After a point reaches `minScore`, this many following points score 0 (one report per onset). */
+  suppressPoints: number;
   severity: Severity;
   labels: Readonly<Record<string, string>>;
 }

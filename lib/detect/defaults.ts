@@ -22,6 +22,9 @@ export const detectorDefaults: Readonly<DetectorDefaults> = Object.freeze({
   features: Object.freeze([...configDefaults.features]),
   trees: configDefaults.trees,
   maxSamples: configDefaults.maxSamples,
+  refitEveryPoints: configDefaults.refitEveryPoints,
+  smoothPoints: configDefaults.smoothPoints,
+  suppressPoints: configDefaults.suppressPoints,
   severity: configDefaults.severity,
   labels: Object.freeze({}),
 });

@@ -1,25 +1,95 @@
 /**
- * One evaluation of one series: features -> forest -> scores -> the decision about the newest
- * point. Pure and deterministic (the seed comes from detector, labels and window end). The
- * scheduled run calls this once per series per run; the backtest calls it once per replayed
- * row; nothing else decides whether a point is anomalous.
+ * One evaluation of one series: features -> forest -> calibrated anomaly score -> the decision
+ * about the newest point. Pure and deterministic. The scheduled run calls this once per series
+ * per run; the backtest calls it once per replayed row; nothing else decides whether a point is
+ * anomalous.
+ *
+ * How a window is judged (every step is a function of the window alone, so a stateless run and
+ * a backtest that replays the same windows agree exactly):
+ * 1. Fit segment: the forest is fitted on the window's points up to the fit end, the window end
+ *    aligned down to a multiple of `refitEveryPoints` steps (and at most windowPoints -
+ *    refitEveryPoints points long, so it always lies inside the window). Between refits the
+ *    newest points are scored out of sample. The seed comes from the fit end, so the same
+ *    segment always gives the same forest (the backtest memoises it by that key).
+ * 2. Calibration: up to {@link calibrationPoints} points spread over the segment are scored; their
+ *    mean and standard deviation describe what "normal" scores look like for this series.
+ * 3. Anomaly score: the average forest score of the newest `smoothPoints` points, as z standard
+ *    deviations above that mean, turned into a log-scale likelihood in [0, 1]
+ *    (lib/detect/likelihood.ts).
+ * 4. Decision: anomalous when the score is at least `minScore`. The alert lifecycle then fires
+ *    once, stays firing (without repeating) while the score stays high, and resolves after it.
+ * 5. Onset score (the backtest's `anomaly_score`): the score, but 0 when any of the
+ *    `suppressPoints` points before the newest already reached `minScore` (scored the same way
+ *    with the same forest): one report per onset, as the alert lifecycle notifies once.
  */
 import type { DetectorConfig } from '../config/config.js';
-import { contaminationThreshold, fitForest } from '../forest/index.js';
+import { contaminationThreshold, fitForest, type IsolationForest } from '../forest/index.js';
 import { seriesKey } from '../series-key.js';
 import type { Labels, Series } from '../sources/source.js';
-import { buildFeatureMatrix, type WindowPoints } from './features.js';
+import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
+import { likelihoodScore } from './likelihood.js';
 import { detectionSeed } from './seed.js';
+import { windowPoints } from './window.js';
 
 /** What {@link evaluateSeries} needs of a detector. */
 export type DetectionSettings = Pick<
   DetectorConfig,
-  'name' | 'minPoints' | 'contamination' | 'minScore' | 'features' | 'trees' | 'maxSamples'
+  | 'name'
+  | 'windowMinutes'
+  | 'stepSeconds'
+  | 'minPoints'
+  | 'contamination'
+  | 'minScore'
+  | 'features'
+  | 'trees'
+  | 'maxSamples'
+  | 'refitEveryPoints'
+  | 'smoothPoints'
+  | 'suppressPoints'
 >;
 
+/** Most points of the fit segment that are scored to calibrate (a bounded cost per fit). */
+export const calibrationPoints = 256;
+
+/**
+ * A single point on its own must be rarer than an average of `smoothPoints` to score as high:
+ * its likelihood score is multiplied by this. A clear spike at the newest point still reaches
+ * the default `minScore`; one noisy point does not.
+ */
+export const singlePointWeight = 0.75;
+
+/** Smallest standard deviation of calibration scores (a perfectly regular series has ~0). */
+const minScoreSpread = 1e-6;
+
+/**
+ * Work an evaluation can reuse from the previous one of the same series (the backtest keeps one
+ * per series). Only pure results are kept: the forest and calibration of a fit segment (keyed by
+ * the segment) and forest scores of feature rows (keyed by the row's features), so a cached
+ * evaluation is identical to an uncached one.
+ */
+export interface EvaluationCache {
+  fit?: FittedSegment;
+}
+
+interface FittedSegment {
+  key: string;
+  forest: IsolationForest;
+  mean: number;
+  spread: number;
+  calibration: Float64Array;
+  rowScores: Map<string, number>;
+}
+
 export interface EvaluateOptions {
-  /** End of the window the series was read for (Unix ms): part of the seed. */
+  /** End of the window the series was read for (Unix ms): fixes the fit end and the seed. */
   windowEndMs: number;
+  /**
+   * The series' spacing in ms (the backtest passes the data's median spacing); default the
+   * detector's step, which is what the run's range query returns.
+   */
+  spacingMs?: number;
+  /** Reuse between evaluations of one series (backtest); results are identical without it. */
+  cache?: EvaluationCache;
 }
 
 interface VerdictBase {
@@ -44,23 +114,33 @@ export interface InsufficientVerdict extends VerdictBase {
 export interface ScoredVerdict extends VerdictBase {
   insufficient: false;
   last: number;
-  /** Forest seed used (reproduce with the same detector, labels, window end). */
+  /** Forest seed used (reproduce with the same detector, labels, fit end). */
   seed: number;
-  /** Score s(x) in (0, 1] of every point, oldest first (for charts and reports). */
+  /** Start of the fit end's step (Unix ms): the forest is the same for every window sharing it. */
+  fitEndMs: number;
+  /** Raw forest scores s(x) in (0, 1] of the newest points scored (oldest first; for charts). */
   scores: Float64Array;
-  /** Score of the newest point. */
+  /**
+   * Anomaly score of the newest point in [0, 1] (a log-scale likelihood; see the module
+   * comment): what the run logs and decides on.
+   */
   score: number;
-  /** Score the window's top `contamination` fraction exceeds (0.5 for `auto`). */
+  /**
+   * The same, but 0 when one of the `suppressPoints` points before already reached `minScore`:
+   * one report per onset, as the alert lifecycle notifies once per incident. The backtest's
+   * `anomaly_score` (what NAB scores) is this.
+   */
+  onsetScore: number;
+  /** Raw forest scores of the calibration points (newest first): the distribution `score` is judged against. */
+  calibrationScores: Float64Array;
+  /** Raw forest score the calibration points' top `contamination` fraction exceeds (0.5 for `auto`). */
   contaminationThreshold: number;
-  /** The effective threshold for the newest point: max(contaminationThreshold, minScore). */
+  /** The threshold for `score`: `minScore`. */
   threshold: number;
-  /** The seed's meaning: how many points of the window score above the contamination threshold. */
+  /** The seed's meaning, over the calibration points: how many score above the contamination threshold. */
   numAnomalies: number;
   hasAnomaly: boolean;
-  /**
-   * The decision: the newest point scores above the contamination threshold (strictly, as it is
-   * counted in `numAnomalies`) and at least `minScore`.
-   */
+  /** The decision: the newest point's anomaly score is at least `minScore`. */
   anomalous: boolean;
 }
 
@@ -84,13 +164,53 @@ function finitePoints(series: Series): { window: WindowPoints; dropped: number }
   return { window: { timestampsMs: keptTimes, values: keptValues }, dropped: values.length - finite };
 }
 
+function slice(window: WindowPoints, start: number, end: number): WindowPoints {
+  return { timestampsMs: window.timestampsMs.subarray(start, end), values: window.values.subarray(start, end) };
+}
+
+/** Fits (or takes from the cache) the forest and calibration of the segment [start, end). */
+function fitSegment(
+  window: WindowPoints,
+  start: number,
+  end: number,
+  fitEndMs: number,
+  seed: number,
+  detector: DetectionSettings,
+  cache: EvaluationCache | undefined,
+): FittedSegment {
+  const n = end - start;
+  const key = `${seed}:${fitEndMs}:${n}:${window.timestampsMs[start]}:${window.timestampsMs[end - 1]}`;
+  if (cache?.fit?.key === key) return cache.fit;
+  const matrix = buildFeatureMatrix(slice(window, start, end), detector.features);
+  const forest = fitForest(matrix, { trees: detector.trees, maxSamples: detector.maxSamples, seed });
+  // Calibration points: every stride-th point counted back from the fit end.
+  const stride = Math.ceil(n / calibrationPoints);
+  const count = Math.ceil(n / stride);
+  const cols = matrix.cols;
+  const sample = new Float64Array(count * cols);
+  for (let r = 0; r < count; r++) {
+    const row = n - 1 - r * stride;
+    sample.set(matrix.data.subarray(row * cols, (row + 1) * cols), r * cols);
+  }
+  const calibration = forest.score({ data: sample, rows: count, cols });
+  let sum = 0;
+  let sumSquares = 0;
+  for (const s of calibration) {
+    sum += s;
+    sumSquares += s * s;
+  }
+  const mean = sum / count;
+  const spread = Math.max(minScoreSpread, Math.sqrt(Math.max(0, sumSquares / count - mean * mean)));
+  const fit: FittedSegment = { key, forest, mean, spread, calibration, rowScores: new Map() };
+  if (cache) cache.fit = fit;
+  return fit;
+}
+
 /**
  * Evaluates one series over one window. Fewer than `minPoints` finite points (or fewer than 2,
- * which no forest can be fitted on) gives an {@link InsufficientVerdict}. Otherwise the forest is
- * fitted on the window's feature matrix, every point is scored, and the newest point is judged:
- * `anomalous` when its score is above the contamination threshold and at least `minScore`.
- * A noisy but healthy series always has some points in its top `contamination` fraction
- * (`hasAnomaly`, as the seed reported), but its newest point rarely reaches `minScore`.
+ * which no forest can be fitted on) gives an {@link InsufficientVerdict}. Otherwise the newest
+ * point gets an anomaly score as the module comment describes, and is anomalous when that score
+ * is at least `minScore`.
  */
 export function evaluateSeries(series: Series, detector: DetectionSettings, options: EvaluateOptions): SeriesVerdict {
   const { window, dropped } = finitePoints(series);
@@ -103,32 +223,101 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
     last: n > 0 ? window.values[n - 1] : undefined,
     droppedNonFinite: series.droppedNonFinite + dropped,
   };
-  if (n < Math.max(2, detector.minPoints)) {
+  const minPoints = Math.max(2, detector.minPoints);
+  if (n < minPoints) {
     return { ...base, insufficient: true, minPoints: detector.minPoints };
   }
 
-  const matrix = buildFeatureMatrix(window, detector.features);
-  const seed = detectionSeed(detector.name, series.labels, options.windowEndMs);
-  const forest = fitForest(matrix, { trees: detector.trees, maxSamples: detector.maxSamples, seed });
-  const scores = forest.score(matrix);
-  return { ...base, insufficient: false, last: window.values[n - 1]!, seed, scores, ...decide(scores, detector) };
-}
+  // 1. The fit segment: [fitEnd - (windowPoints - 1 - k) spacings, fitEnd], inside any window
+  // that ends before the next refit. Half a spacing of slack for jittered timestamps.
+  const spacingMs = options.spacingMs ?? detector.stepSeconds * 1000;
+  const k = detector.refitEveryPoints;
+  const periodMs = k * spacingMs;
+  let fitEndMs = Math.floor(options.windowEndMs / periodMs) * periodMs;
+  const segmentSpanMs = (windowPoints(detector) - 1 - k) * spacingMs;
+  const { timestampsMs } = window;
+  let end = n;
+  while (end > 0 && timestampsMs[end - 1]! > fitEndMs + spacingMs / 2) end--;
+  let start = 0;
+  while (start < end && timestampsMs[start]! < fitEndMs - segmentSpanMs - spacingMs / 2) start++;
+  if (n <= detector.maxSamples || end - start < minPoints) {
+    // A window one subsample covers costs no more to refit every evaluation, and then the newest
+    // point is part of the fit: a point beyond every value the trees were built on scores only
+    // as high as the most extreme one they saw (Isolation Forest cannot extrapolate), so a short
+    // window would under-score a spike at its newest point. Too little history before the fit
+    // end (a young series) also fits the whole window, keyed by its own end.
+    start = 0;
+    end = n;
+    fitEndMs = options.windowEndMs;
+  }
+  const seed = detectionSeed(detector.name, series.labels, fitEndMs);
+  const fit = fitSegment(window, start, end, fitEndMs, seed, detector, options.cache);
 
-/** The decision part of a verdict, from the window's scores (newest last). */
-export function decide(
-  scores: Float64Array,
-  detector: Pick<DetectionSettings, 'contamination' | 'minScore'>,
-): Pick<ScoredVerdict, 'score' | 'contaminationThreshold' | 'threshold' | 'numAnomalies' | 'hasAnomaly' | 'anomalous'> {
-  const cutoff = contaminationThreshold(scores, detector.contamination);
+  // 2-3. Forest scores of the newest smoothPoints + suppressPoints points. Their features come
+  // from the window's last points (enough to give each a full rolling look-back when the window
+  // has it); a row's score is a function of its features, so it is cached by them.
+  const m = detector.smoothPoints;
+  const needed = Math.min(n, m + detector.suppressPoints);
+  const tailStart = Math.max(0, n - needed - rollingPoints);
+  const tail = buildFeatureMatrix(slice(window, tailStart, n), detector.features);
+  const cols = tail.cols;
+  const firstNeeded = tail.rows - needed;
+  const scores = new Float64Array(needed);
+  const missing: number[] = [];
+  const keys: string[] = new Array<string>(needed);
+  for (let r = 0; r < needed; r++) {
+    const row = tail.data.subarray((firstNeeded + r) * cols, (firstNeeded + r + 1) * cols);
+    const key = row.join(',');
+    keys[r] = key;
+    const known = fit.rowScores.get(key);
+    if (known === undefined) missing.push(r);
+    else scores[r] = known;
+  }
+  if (missing.length > 0) {
+    const data = new Float64Array(missing.length * cols);
+    missing.forEach((r, i) => data.set(tail.data.subarray((firstNeeded + r) * cols, (firstNeeded + r + 1) * cols), i * cols));
+    const fresh = fit.forest.score({ data, rows: missing.length, cols });
+    missing.forEach((r, i) => {
+      scores[r] = fresh[i]!;
+      fit.rowScores.set(keys[r]!, fresh[i]!);
+    });
+  }
+  const anomalyScoreAt = (r: number): number => {
+    const from = Math.max(0, r - m + 1);
+    let sum = 0;
+    for (let q = from; q <= r; q++) sum += scores[q]!;
+    const smoothed = likelihoodScore((sum / (r - from + 1) - fit.mean) / fit.spread);
+    const single = likelihoodScore((scores[r]! - fit.mean) / fit.spread) * singlePointWeight;
+    return Math.max(smoothed, single);
+  };
+  const score = anomalyScoreAt(needed - 1);
+
+  // 4. One report per onset.
+  let onsetScore = score;
+  for (let r = needed - 2; r >= needed - 1 - detector.suppressPoints && r >= 0; r--) {
+    if (anomalyScoreAt(r) >= detector.minScore) {
+      onsetScore = 0;
+      break;
+    }
+  }
+
+  const cutoff = contaminationThreshold(fit.calibration, detector.contamination);
   let numAnomalies = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) numAnomalies++;
-  const score = scores[scores.length - 1]!;
+  for (const s of fit.calibration) if (s > cutoff) numAnomalies++;
   return {
+    ...base,
+    insufficient: false,
+    last: window.values[n - 1]!,
+    seed,
+    fitEndMs,
+    scores,
     score,
+    onsetScore,
+    calibrationScores: fit.calibration,
     contaminationThreshold: cutoff,
-    threshold: Math.max(cutoff, detector.minScore),
+    threshold: detector.minScore,
     numAnomalies,
     hasAnomaly: numAnomalies > 0,
-    anomalous: score > cutoff && score >= detector.minScore,
+    anomalous: score >= detector.minScore,
   };
 }

@@ -27,6 +27,31 @@ export interface FeatureDefinition {
 }
 
 /**
+ * Points the rolling features look back over (one hour at a 5-minute step, 12 minutes at 1
+ * minute). Near the start of a window fewer points are available and the statistic uses those.
+ */
+export const rollingPoints = 12;
+
+/** Rolling mean deviation or standard deviation over {@link rollingPoints}, causal. */
+function rolling(values: Float64Array, out: Float64Array, kind: 'deviation' | 'stddev'): void {
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    sum += v;
+    sumSquares += v * v;
+    if (i >= rollingPoints) {
+      const old = values[i - rollingPoints]!;
+      sum -= old;
+      sumSquares -= old * old;
+    }
+    const count = Math.min(i + 1, rollingPoints);
+    const mean = sum / count;
+    out[i] = kind === 'deviation' ? v - mean : Math.sqrt(Math.max(0, sumSquares / count - mean * mean));
+  }
+}
+
+/**
  * Every feature the detector knows. Isolation Forest splits one feature at a time at a uniform
  * point between that feature's min and max in the node, so features need no scaling.
  */
@@ -49,6 +74,18 @@ export const featureDefinitions: Readonly<Record<FeatureName, FeatureDefinition>
       // and every point keeps a score (points and num_anomalies keep the seed's meaning).
       out[0] = 0;
       for (let i = 1; i < n; i++) out[i] = values[i]! - values[i - 1]!;
+    },
+  },
+  deviation: {
+    description: `value minus the mean of the last ${rollingPoints} points (itself included): a level change or spike against the recent level`,
+    compute(window, out) {
+      rolling(window.values, out, 'deviation');
+    },
+  },
+  stddev: {
+    description: `standard deviation of the last ${rollingPoints} points (itself included): a change in noise`,
+    compute(window, out) {
+      rolling(window.values, out, 'stddev');
     },
   },
 };

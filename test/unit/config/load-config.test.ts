@@ -82,15 +82,18 @@ describe('seed environment variables', () => {
     expect(config.detectors[0]).toEqual({
       name: 'default',
       query: 'up',
-      windowMinutes: 60,
+      windowMinutes: 1440,
       stepSeconds: 60,
       minPoints: 30,
       contamination: 0.05,
-      minScore: 0.8,
+      minScore: 0.5,
       forEvaluations: 1,
-      features: ['value', 'diff'],
+      features: ['value', 'diff', 'deviation', 'stddev'],
       trees: 100,
       maxSamples: 256,
+      refitEveryPoints: 10,
+      smoothPoints: 3,
+      suppressPoints: 100,
       severity: 'warning',
       labels: {},
     });
@@ -259,8 +262,8 @@ describe('YAML config file', () => {
       retries: 3,
     });
     expect(config.detectors.map((d) => [d.name, d.windowMinutes, d.stepSeconds, d.contamination, d.features])).toEqual([
-      ['api-latency', 120, 60, 'auto', ['value', 'diff']],
-      ['error-rate', 60, 60, 0.05, ['value']],
+      ['api-latency', 120, 60, 'auto', ['value', 'diff', 'deviation', 'stddev']],
+      ['error-rate', 1440, 60, 0.05, ['value']],
     ]);
     expect(config.detectors[0]).toMatchObject({ minScore: 0.7, forEvaluations: 2, severity: 'critical', labels: { team: 'sre' } });
     expect(config.alerts).toMatchObject({
@@ -334,7 +337,7 @@ describe('validation: every problem, by path', () => {
       detectors: [
         { name: 'a', query: 'up' },
         { name: 'b', query: 'up', windowMinutes: -5, stepSeconds: 0, minPoints: 1.5, contamination: 0 },
-        { name: 'a', query: '', minScore: 2, features: ['value', 'value'], trees: 0, maxSamples: 1, severity: 'page', labels: { 'bad-label': 'x' } },
+        { name: 'a', query: '', minScore: 2, features: ['value', 'value'], trees: 0, maxSamples: 1, refitEveryPoints: 0, smoothPoints: 1.5, suppressPoints: -1, severity: 'page', labels: { 'bad-label': 'x' } },
         { name: 'c', query: 'up', windowMinute: 5 },
       ],
       alerts: {
@@ -362,6 +365,9 @@ describe('validation: every problem, by path', () => {
         'detectors[2].features: must not repeat a feature',
         'detectors[2].trees: must be >= 1',
         'detectors[2].maxSamples: must be >= 2',
+        'detectors[2].refitEveryPoints: must be >= 1',
+        'detectors[2].smoothPoints: must be a whole number',
+        'detectors[2].suppressPoints: must be >= 0',
         'detectors[2].severity: must be info, warning or critical',
         'detectors[2].labels["bad-label"]: label names must match [a-zA-Z_][a-zA-Z0-9_]*',
         'detectors[2].name: "a" is already the name of detectors[0]; names must be unique',

@@ -54,7 +54,7 @@ describe('backtestSeries', () => {
       );
       expect(verdict.insufficient).toBe(false);
       if (!verdict.insufficient) {
-        expect(rows[i]!.anomalyScore).toBe(verdict.score);
+        expect(rows[i]!.anomalyScore).toBe(verdict.onsetScore);
         expect(rows[i]!.anomalous).toBe(verdict.anomalous);
       }
     }
@@ -137,10 +137,10 @@ describe('backtestSeries', () => {
         droppedNonFinite: 0,
       },
       quick,
-      { windowEndMs: points.timestampsMs[49]! },
+      { windowEndMs: points.timestampsMs[49]!, spacingMs: 300_000 },
     );
     expect(last30.insufficient).toBe(false);
-    if (!last30.insufficient) expect(result.rows[49]!.anomalyScore).toBe(last30.score);
+    if (!last30.insufficient) expect(result.rows[49]!.anomalyScore).toBe(last30.onsetScore);
   });
 
   it('replays rows with repeated timestamps in order, and rejects rows that go back in time', async () => {

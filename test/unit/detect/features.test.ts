@@ -39,11 +39,11 @@ describe('buildFeatureMatrix', () => {
     const act = () => buildFeatureMatrix(windowOf([1, 2]), ['value', 'hour' as FeatureName]);
 
     expect(act).toThrow(InputError);
-    expect(act).toThrow(/unknown feature 'hour' \(known: value, diff\)/);
+    expect(act).toThrow(/unknown feature 'hour' \(known: value, diff, deviation, stddev\)/);
   });
 
   it('knows every feature the config type names', () => {
-    expect([...featureNames].sort()).toEqual(['diff', 'value']);
+    expect([...featureNames].sort()).toEqual(['deviation', 'diff', 'stddev', 'value']);
   });
 
   it('is causal: a point\'s features never change when later points change', () => {
