@@ -60,6 +60,58 @@ describe('backtestSeries', () => {
     }
   });
 
+  it('gives every row exactly what an uncached run computes, across refits, with the default one-day window', async () => {
+    // Prepare: 5-minute data longer than a window, with a spike and a level shift, so forests
+    // are reused between refits, windows slide and onsets get suppressed
+    const detector = defaultDetector({ trees: 20 });
+    const n = windowPoints(detector);
+    const points = noisySeries(n + 60, { seed: 21, stepMs: 300_000 });
+    points.values[n + 10] = 400;
+    for (let i = n + 30; i < n + 60; i++) points.values[i] = points.values[i]! + 50;
+
+    // Act
+    const { rows } = await backtestSeries(points, detector);
+
+    // Assess
+    for (let i = n - 5; i < n + 60; i += 3) {
+      const start = Math.max(0, i - n + 1);
+      const verdict = evaluateSeries(
+        {
+          labels: {},
+          timestampsMs: points.timestampsMs.slice(start, i + 1),
+          values: points.values.slice(start, i + 1),
+          droppedNonFinite: 0,
+        },
+        detector,
+        { windowEndMs: points.timestampsMs[i]!, spacingMs: 300_000 },
+      );
+      if (verdict.insufficient) throw new Error('expected a verdict');
+      expect([i, rows[i]!.anomalyScore, rows[i]!.anomalous]).toEqual([i, verdict.onsetScore, verdict.anomalous]);
+    }
+    expect(rows[n + 10]!.anomalous).toBe(true);
+  });
+
+  it('reports an onset once: the rows after a detection score 0 for suppressPoints rows while the run stays anomalous', async () => {
+    // Prepare: a sustained level shift on 5-minute data after a full window of noise
+    const detector = defaultDetector({ trees: 30 });
+    const n = windowPoints(detector);
+    const points = noisySeries(n + 40, { seed: 22, stepMs: 300_000 });
+    for (let i = n; i < n + 40; i++) points.values[i] = points.values[i]! + 100;
+
+    // Act
+    const { rows } = await backtestSeries(points, detector);
+
+    // Assess
+    const shifted = rows.slice(n);
+    expect(shifted[0]!.anomalous).toBe(true);
+    expect(shifted[0]!.anomalyScore).toBeGreaterThanOrEqual(detector.minScore);
+    expect(shifted.slice(1).every((r) => r.anomalyScore === 0)).toBe(true);
+    expect(shifted[0]!.alert).toBe('firing');
+    // The incident goes on: still anomalous (so still firing) some rows later
+    expect(shifted[5]!.anomalous).toBe(true);
+    expect(shifted[5]!.alert).toBe('none');
+  });
+
   it('is causal: changing later rows never changes an earlier row', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -29,6 +29,21 @@ describe('buildFeatureMatrix', () => {
     ]);
   });
 
+  it('gives the deviation from the mean and the standard deviation of the last 12 points, from fewer near the start', () => {
+    // Prepare: 20 points at 5, then a jump to 17 (the 21st point)
+    const window = windowOf([...Array.from({ length: 20 }, () => 5), 17]);
+
+    // Act
+    const matrix = buildFeatureMatrix(window, ['deviation', 'stddev']);
+
+    // Assess: the jump is 11 above the mean of 11 fives and itself (mean 6); spread sqrt(11)
+    const at = (r: number) => [matrix.data[r * 2]!, matrix.data[r * 2 + 1]!];
+    expect(at(0)).toEqual([0, 0]);
+    expect(at(19)).toEqual([0, 0]);
+    expect(at(20)[0]).toBeCloseTo(11, 10);
+    expect(at(20)[1]).toBeCloseTo(Math.sqrt((11 * 1 + 121) / 12), 10);
+  });
+
   it('puts the columns in the order the detector lists its features', () => {
     const matrix = buildFeatureMatrix(windowOf([1, 4]), ['diff', 'value']);
 
