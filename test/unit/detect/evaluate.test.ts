@@ -101,24 +101,28 @@ describe('evaluateSeries', () => {
     expect(evaluations.every((v) => v.hasAnomaly && v.numAnomalies > 0)).toBe(true);
   });
 
-  it('calls a spike at the newest point anomalous for nearly every seed', () => {
-    // Prepare: the same healthy history, then a 12-sigma spike as the newest point. Measured
-    // rate: 37 of 40. A single point needs a 1-in-10^6.7 forest score (singlePointWeight), and a
-    // series whose noise reached minScore in the last suppressPoints points stays quiet (one
-    // report per onset), so a few seeds miss.
+  it('calls a 12-sigma spike at the newest point of a one-day window anomalous in most runs, at every refit phase', () => {
+    // Prepare: healthy history, then a 12-sigma spike as the newest point, with window ends at
+    // four phases of the 10-step refit cycle (phase 0: the newest point is part of the fit).
+    // Measured: 63 of 80 fire (19, 17, 13, 14 of 20 per phase). Between refits the newest point
+    // is scored out of sample, and Isolation Forest scores a point beyond everything it was
+    // fitted on only as high as the most extreme point it saw; a single point also needs a
+    // 1-in-10^6.7 score (singlePointWeight). A known limit of the one-day window's speed-up.
     const detector = defaultDetector();
     const n = windowPoints(detector);
     const verdicts: ScoredVerdict[] = [];
-    for (let seed = 1; seed <= 40; seed++) {
-      const points = noisySeries(n, { seed, mean: 100, sd: 5 });
-      points.values[n - 1] = 160;
+    for (const phaseMinutes of [0, 1, 3, 7]) {
+      for (let seed = 1; seed <= 20; seed++) {
+        const points = noisySeries(n, { seed, mean: 100, sd: 5, startMs: Date.UTC(2024, 0, 1) + phaseMinutes * 60_000 });
+        points.values[n - 1] = 160;
 
-      // Act
-      verdicts.push(scored(evaluateSeries(seriesOf(points), detector, { windowEndMs: endOf(points) })));
+        // Act
+        verdicts.push(scored(evaluateSeries(seriesOf(points), detector, { windowEndMs: endOf(points) })));
+      }
     }
 
     // Assess
-    expect(verdicts.filter((v) => v.anomalous).length).toBeGreaterThanOrEqual(36);
+    expect(verdicts.filter((v) => v.anomalous).length).toBeGreaterThanOrEqual(56);
     for (const v of verdicts) {
       expect(v.anomalous).toBe(v.score >= v.threshold);
       expect(v.last).toBe(160);
