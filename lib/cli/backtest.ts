@@ -380,7 +380,8 @@ function plural(count: number, word: string): string {
 
 function summaryOf(rows: readonly BacktestRow[]): string {
   const fired = rows.filter((r) => r.alert === 'firing').length;
-  const scored = rows.filter((r) => r.anomalyScore > 0).length;
+  // A row has a verdict when it has a threshold; its (onset) score may be exactly 0.
+  const scored = rows.filter((r) => Number.isFinite(r.threshold)).length;
   return `${rows.length} rows (${scored} scored), ${plural(fired, 'alert')} fired`;
 }
 

@@ -18,6 +18,8 @@ import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { seededRandom } from '../support/random.js';
+import { defaultDetector } from '../../lib/detect/defaults.js';
+import { windowPoints } from '../../lib/detect/window.js';
 
 /** Newest point of the spike (a whole minute, so step-aligned). */
 const spikeEndS = Date.UTC(2025, 0, 15, 12, 0, 0) / 1000;
@@ -149,7 +151,8 @@ describe('aiops-detector run against a real Prometheus, generic webhook, file st
       expect(line).toMatchObject({
         detector: 'latency',
         series: { __name__: metric, job: 'api', instance },
-        points: 61, // 60 minutes at 60 s, both ends included
+        // The default window, or the 121 points (2 hours at 60 s, both ends) Prometheus holds.
+        points: Math.min(windowPoints(defaultDetector()), 121),
         last: valueAt(instance, 0),
         alert: instance === spiky ? 'firing' : 'none',
       });
@@ -194,15 +197,16 @@ describe('aiops-detector run against a real Prometheus, generic webhook, file st
     expect(again.line(spiky).alert).toBe('none');
     expect(again.summary).toMatchObject({ alerts_sent: 0, anomalies: 1 });
 
-    // Runs 3 and 4: windows ending on normal points after the spike (two minutes later, then
-    // three). The first normal evaluation keeps the alert; the second (resolveAfter: 2) resolves it.
-    const normal1 = await run(2);
+    // Runs 3 and 4: windows whose newest points are all normal again (the score averages the
+    // newest 3 points, so the spike at minute 0 still counts at minutes 1 and 2): minutes 3 and 4.
+    // The first normal evaluation keeps the alert; the second (resolveAfter: 2) resolves it.
+    const normal1 = await run(3);
     expect(normal1.code).toBe(0);
     expect(normal1.line(spiky).score as number).toBeLessThan(normal1.line(spiky).threshold as number);
     expect(normal1.line(spiky).alert).toBe('none');
     expect(receiver.requests).toHaveLength(1);
 
-    const normal2 = await run(3);
+    const normal2 = await run(4);
     expect(normal2.code).toBe(0);
     expect(normal2.line(spiky).score as number).toBeLessThan(normal2.line(spiky).threshold as number);
     expect(normal2.line(spiky).alert).toBe('resolved');
@@ -217,11 +221,11 @@ describe('aiops-detector run against a real Prometheus, generic webhook, file st
       status: 'resolved',
       labels: { __name__: metric, job: 'api', instance: spiky },
       startsAt: at(0),
-      endsAt: at(3),
+      endsAt: at(4),
     });
 
     // Run 5: back to nothing at all.
-    const after = await run(4);
+    const after = await run(5);
     expect(after.code).toBe(0);
     expect(after.results.filter((r) => r.summary !== true).map((r) => r.alert)).toEqual(['none', 'none', 'none', 'none']);
     expect(receiver.requests).toHaveLength(2);

@@ -12,6 +12,8 @@ import type { AlertSink, DeliveryResult, Notification } from '../../lib/sinks/si
 import { SourceError } from '../../lib/sources/errors.js';
 import type { Labels, MetricSource, RangeQuery, Series } from '../../lib/sources/source.js';
 import { seededRandom } from '../support/random.js';
+import { defaultDetector } from '../../lib/detect/defaults.js';
+import { windowPoints } from '../../lib/detect/window.js';
 
 const minuteMs = 60_000;
 /** Newest point of the spike; a whole minute. */
@@ -128,7 +130,8 @@ describe('runDetection', () => {
       expect(Object.keys(line).sort()).toEqual(
         ['alert', 'detector', 'has_anomaly', 'last', 'num_anomalies', 'points', 'score', 'series', 'threshold'],
       );
-      expect(line.points).toBe(61);
+      // The default window, or the 181 points (3 hours at 60 s) the test's source holds when shorter.
+      expect(line.points).toBe(Math.min(windowPoints(defaultDetector()), 181));
     }
     expect(logger.results.at(-1)).toMatchObject({
       summary: true,

@@ -8,6 +8,7 @@ import { formatSeriesName, parseTimeFlag } from '../../../lib/cli/backtest.js';
 import { backtestSeries } from '../../../lib/detect/backtest.js';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
+import { windowPoints } from '../../../lib/detect/window.js';
 
 function capture(cwd: string, stdin = '', env: Record<string, string> = {}, stderrIsTty = false): CapturedIo {
   return captureIo({ cwd, stdin, env, stderrIsTty });
@@ -53,7 +54,7 @@ describe('aiops-detector backtest', () => {
     const expected = await backtestSeries(points, defaultDetector());
     const fired = expected.rows.filter((r) => r.alert === 'firing').length;
     expect(cli.stderr()).toMatch(
-      new RegExp(`100 rows \\(71 scored\\), ${fired} alerts? fired; detector 'default', window 61 points at 300 s spacing`),
+      new RegExp(`100 rows \\(71 scored\\), ${fired} alerts? fired; detector 'default', window ${windowPoints(defaultDetector())} points at 300 s spacing`),
     );
     expect(code).toBe(0);
     const { header, rows } = parseOutput(await readFile(join(dir, 'out.csv'), 'utf8'));
