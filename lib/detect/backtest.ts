@@ -129,7 +129,7 @@ export async function backtestSeries(
         droppedNonFinite: 0,
       },
       detector,
-      { windowEndMs: t, spacingMs, cache },
+      { windowEndMs: t, spacingMs, cache, onset: true },
     );
 
     const row: BacktestRow = {
@@ -146,7 +146,7 @@ export async function backtestSeries(
       // as a normal evaluation; otherwise nothing happens.
       transition = state ? evaluateAbsent(state, detector, options.alertPolicy ?? {}, t) : undefined;
     } else {
-      row.anomalyScore = verdict.onsetScore;
+      row.anomalyScore = verdict.onsetScore ?? 0;
       row.threshold = verdict.threshold;
       row.anomalous = verdict.anomalous;
       transition = evaluateAlert(

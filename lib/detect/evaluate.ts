@@ -90,6 +90,11 @@ export interface EvaluateOptions {
   spacingMs?: number;
   /** Reuse between evaluations of one series (backtest); results are identical without it. */
   cache?: EvaluationCache;
+  /**
+   * Also compute `onsetScore` (the backtest's `anomaly_score`), which scores the
+   * `suppressPoints` points before the newest too. The run decides on `score` and skips it.
+   */
+  onset?: boolean;
 }
 
 interface VerdictBase {
@@ -128,9 +133,9 @@ export interface ScoredVerdict extends VerdictBase {
   /**
    * The same, but 0 when one of the `suppressPoints` points before already reached `minScore`:
    * one report per onset, as the alert lifecycle notifies once per incident. The backtest's
-   * `anomaly_score` (what NAB scores) is this.
+   * `anomaly_score` (what NAB scores) is this. Undefined unless asked for (`options.onset`).
    */
-  onsetScore: number;
+  onsetScore: number | undefined;
   /** Raw forest scores of the calibration points (newest first): the distribution `score` is judged against. */
   calibrationScores: Float64Array;
   /** Raw forest score the calibration points' top `contamination` fraction exceeds (0.5 for `auto`). */
@@ -257,7 +262,7 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
   // from the window's last points (enough to give each a full rolling look-back when the window
   // has it); a row's score is a function of its features, so it is cached by them.
   const m = detector.smoothPoints;
-  const needed = Math.min(n, m + detector.suppressPoints);
+  const needed = Math.min(n, m + (options.onset ? detector.suppressPoints : 0));
   const tailStart = Math.max(0, n - needed - rollingPoints);
   const tail = buildFeatureMatrix(slice(window, tailStart, n), detector.features);
   const cols = tail.cols;
@@ -292,12 +297,15 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
   };
   const score = anomalyScoreAt(needed - 1);
 
-  // 4. One report per onset.
-  let onsetScore = score;
-  for (let r = needed - 2; r >= needed - 1 - detector.suppressPoints && r >= 0; r--) {
-    if (anomalyScoreAt(r) >= detector.minScore) {
-      onsetScore = 0;
-      break;
+  // 4. One report per onset (backtest only).
+  let onsetScore: number | undefined;
+  if (options.onset) {
+    onsetScore = score;
+    for (let r = needed - 2; r >= needed - 1 - detector.suppressPoints && r >= 0; r--) {
+      if (anomalyScoreAt(r) >= detector.minScore) {
+        onsetScore = 0;
+        break;
+      }
     }
   }
 

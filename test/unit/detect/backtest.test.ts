@@ -50,7 +50,7 @@ describe('backtestSeries', () => {
           droppedNonFinite: 0,
         },
         detector,
-        { windowEndMs: endMs },
+        { windowEndMs: endMs, onset: true },
       );
       expect(verdict.insufficient).toBe(false);
       if (!verdict.insufficient) {
@@ -83,7 +83,7 @@ describe('backtestSeries', () => {
           droppedNonFinite: 0,
         },
         detector,
-        { windowEndMs: points.timestampsMs[i]!, spacingMs: 300_000 },
+        { windowEndMs: points.timestampsMs[i]!, spacingMs: 300_000, onset: true },
       );
       if (verdict.insufficient) throw new Error('expected a verdict');
       expect([i, rows[i]!.anomalyScore, rows[i]!.anomalous]).toEqual([i, verdict.onsetScore, verdict.anomalous]);
@@ -189,7 +189,7 @@ describe('backtestSeries', () => {
         droppedNonFinite: 0,
       },
       quick,
-      { windowEndMs: points.timestampsMs[49]!, spacingMs: 300_000 },
+      { windowEndMs: points.timestampsMs[49]!, spacingMs: 300_000, onset: true },
     );
     expect(last30.insufficient).toBe(false);
     if (!last30.insufficient) expect(result.rows[49]!.anomalyScore).toBe(last30.onsetScore);
