@@ -36,9 +36,11 @@ code, same settings, same alert lifecycle) and writes, for every point:
   timestamp,value,anomaly_score,alert                  (--input: one row per input row)
   series,timestamp,value,anomaly_score,alert           (--prometheus: rows of every series)
 
-anomaly_score is the Isolation Forest score s(x) in [0, 1] of the point as the newest of its
-window, computed from points up to its own only; 0 while the window has fewer than minPoints
-points. alert is what the run would have logged: none, firing, repeat or resolved.
+anomaly_score is the run's anomaly score in [0, 1] (a calibrated log-scale likelihood; the run
+alerts at minScore, 0.5 by default) of the point as the newest of its window, computed from
+points up to its own only, and 0 for suppressPoints points after one reached minScore (one
+report per onset); 0 while the window has fewer than minPoints points. alert is what the run
+would have logged: none, firing, repeat or resolved.
 
 From a CSV:
   --input FILE      CSV with a header and the columns timestamp and value ('-': standard input).

@@ -19,9 +19,9 @@ export const configDefaults = {
   stepSeconds: 60,
   minPoints: 30,
   contamination: 0.05,
-  // A healthy noisy series' newest point scores >= 0.8 in about 3 of 10,000 windows; an
-  // 8-sigma spike in about 97 % (lib/detect, measured on 12,000 Gaussian windows). At 0.6 a
-  // healthy series alerts about once every 20 evaluations.
+  // On the calibrated log-likelihood scale (lib/detect/likelihood.ts): 0.5 is a 1-in-100,000
+  // forest score for the series. NAB's optimal threshold for these defaults is 0.494; healthy
+  // Gaussian noise reaches 0.5 in about 1 evaluation in 1,100 (README "What it costs").
   minScore: 0.5,
   forEvaluations: 1,
   features: ['value', 'diff', 'deviation', 'stddev'] as const,
