@@ -4,15 +4,10 @@
  * any failed (the failures are logged; undelivered notifications stay pending), 2 for a
  * configuration or usage error.
  */
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
-import { describeConfig } from '../config/describe-config.js';
 import { InputError } from '../errors.js';
-import { createLogger, type LogLevel } from '../log.js';
 import { runDetection } from '../run.js';
-import { createRuntime } from '../runtime.js';
+import { bootstrap } from './bootstrap.js';
 import type { Command, CommandIo } from './command.js';
 
 const usage = `Usage: aiops-detector run [--config FILE] [--dry-run] [--detector NAME]... [--now TIME]
@@ -60,28 +55,9 @@ function parseNow(text: string | undefined): Date {
 async function run(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseRunArgs(argv);
   const now = parseNow(flags.now);
-  const secrets: string[] = [];
-  const out = (line: string): void => io.stdout(`${line}\n`);
-  const err = (line: string): void => io.stderr(`${line}\n`);
-  const bootLogger = createLogger({ out, err, secrets });
-  const config = await loadConfig({
-    ...(flags.config !== undefined ? { argvConfigPath: flags.config } : {}),
-    env: io.env,
-    readFile: (path) => readFile(path, 'utf8'),
-    tmpdir,
-    cwd: io.cwd,
-    warn: (message, fields) => bootLogger.warn(message, fields),
-  });
-  const level = (io.env.LOG_LEVEL as LogLevel | undefined) ?? config.logLevel ?? 'info';
-  const logger = createLogger({ out, err, secrets, level });
-  logger.debug('configuration', describeConfig(config));
-
-  const runtime = await createRuntime(config, {
-    logger,
-    env: io.env,
-    readFile: (path) => readFile(path, 'utf8'),
-    secrets,
-    consoleWrite: out,
+  const { config, logger, runtime } = await bootstrap(io, {
+    ...(flags.config !== undefined ? { configPath: flags.config } : {}),
+    logConfigurationAt: 'debug',
   });
   try {
     const summary = await runDetection({ ...runtime, config, logger }, {

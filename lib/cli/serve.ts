@@ -4,16 +4,11 @@
  * cycle. SIGTERM (or SIGINT) stops accepting, lets a running cycle finish within the grace
  * period, and exits 0.
  */
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
-import { describeConfig } from '../config/describe-config.js';
 import { InputError, errorMessage } from '../errors.js';
-import { createLogger, type LogLevel } from '../log.js';
 import { runDetection } from '../run.js';
-import { createRuntime } from '../runtime.js';
 import { createDetectorServer } from '../serve/server.js';
+import { bootstrap } from './bootstrap.js';
 import type { Command, CommandIo } from './command.js';
 
 export const serveDefaults = { port: 8080, gracePeriodSeconds: 25 } as const;
@@ -69,28 +64,9 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   const graceMs =
     (flags['grace-period'] === undefined ? serveDefaults.gracePeriodSeconds : wholeNumber(flags['grace-period'], '--grace-period', 3600)) * 1000;
 
-  const secrets: string[] = [];
-  const out = (line: string): void => io.stdout(`${line}\n`);
-  const err = (line: string): void => io.stderr(`${line}\n`);
-  const bootLogger = createLogger({ out, err, secrets });
-  const config = await loadConfig({
-    ...(flags.config !== undefined ? { argvConfigPath: flags.config } : {}),
-    env: io.env,
-    readFile: (path) => readFile(path, 'utf8'),
-    tmpdir,
-    cwd: io.cwd,
-    warn: (message, fields) => bootLogger.warn(message, fields),
-  });
-  const level = (io.env.LOG_LEVEL as LogLevel | undefined) ?? config.logLevel ?? 'info';
-  const logger = createLogger({ out, err, secrets, level });
-  logger.info('configuration', describeConfig(config));
-
-  const runtime = await createRuntime(config, {
-    logger,
-    env: io.env,
-    readFile: (path) => readFile(path, 'utf8'),
-    secrets,
-    consoleWrite: out,
+  const { config, logger, runtime } = await bootstrap(io, {
+    ...(flags.config !== undefined ? { configPath: flags.config } : {}),
+    logConfigurationAt: 'info',
   });
   const deps = { ...runtime, config, logger };
   const server = createDetectorServer(
