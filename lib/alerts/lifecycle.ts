@@ -169,6 +169,22 @@ function unchanged(previous: AlertState): Transition {
 }
 
 /**
+ * A normal evaluation (a normal newest point, or a series absent from the result): ends an
+ * anomalous streak, and resolves a firing alert after `resolveAfter` of them in a row.
+ */
+function normalEvaluation(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
+  next.anomalousStreak = 0;
+  if (next.status !== 'firing') {
+    next.normalStreak = 0;
+    return { state: next, notifications: [], alert: 'none' };
+  }
+  next.normalStreak += 1;
+  const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
+  if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
+  return { state: next, notifications: [], alert: 'none' };
+}
+
+/**
  * One evaluation of one series. `previous` is the stored state or undefined for a series never
  * seen (or forgotten after it went back to normal).
  */
@@ -187,17 +203,7 @@ export function evaluateAlert(
   next.lastEvaluatedMs = nowMs;
   next.lastVerdict = { score: verdict.score, threshold: verdict.threshold, value: verdict.value };
 
-  if (!verdict.anomalous) {
-    next.anomalousStreak = 0;
-    if (next.status !== 'firing') {
-      next.normalStreak = 0;
-      return { state: next, notifications: [], alert: 'none' };
-    }
-    next.normalStreak += 1;
-    const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
-    if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
-    return { state: next, notifications: [], alert: 'none' };
-  }
+  if (!verdict.anomalous) return normalEvaluation(next, detector, policy, nowMs);
 
   next.anomalousStreak += 1;
   next.normalStreak = 0;
@@ -233,15 +239,7 @@ export function evaluateAbsent(
   if (nowMs <= previous.lastEvaluatedMs) return unchanged(previous);
   const next = copyState(previous);
   next.lastEvaluatedMs = nowMs;
-  next.anomalousStreak = 0;
-  if (next.status !== 'firing') {
-    next.normalStreak = 0;
-    return { state: next, notifications: [], alert: 'none' };
-  }
-  next.normalStreak += 1;
-  const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
-  if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
-  return { state: next, notifications: [], alert: 'none' };
+  return normalEvaluation(next, detector, policy, nowMs);
 }
 
 /**
