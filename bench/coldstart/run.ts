@@ -20,12 +20,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
 import { createStateTable, startDynalite } from '../../test/support/dynalite.js';
 import { startPrometheus, type SeriesInput } from '../../test/support/prometheus-server.js';
 import { startSecretsManagerServer } from '../../test/support/secrets-manager-server.js';
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { seededRandom } from '../../test/support/random.js';
+import { readZip } from '../../test/support/zip.js';
 
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -64,29 +64,6 @@ function run(file: string, args: string[], env: Record<string, string | undefine
       else resolve(stdout);
     });
   });
-}
-
-/** The entries of a zip (central directory), inflated. */
-function readZip(zip: Buffer): Map<string, Buffer> {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error('not a zip: no end of central directory');
-  const count = zip.readUInt16LE(eocd + 10);
-  let offset = zip.readUInt32LE(eocd + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const localOffset = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    const data = zip.subarray(dataStart, dataStart + compressedSize);
-    if (!name.endsWith('/')) entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
 }
 
 /** `serverless package` into `outDir`; returns the zip. */
