@@ -101,13 +101,13 @@ describe('evaluateSeries', () => {
     expect(evaluations.every((v) => v.hasAnomaly && v.numAnomalies > 0)).toBe(true);
   });
 
-  it('calls a 12-sigma spike at the newest point of a one-day window anomalous in most runs, at every refit phase', () => {
+  it('calls a 12-sigma spike at the newest point of a one-day window anomalous in nearly every run, at every refit phase', () => {
     // Prepare: healthy history, then a 12-sigma spike as the newest point, with window ends at
     // four phases of the 10-step refit cycle (phase 0: the newest point is part of the fit).
-    // Measured: 63 of 80 fire (19, 17, 13, 14 of 20 per phase). Between refits the newest point
-    // is scored out of sample, and Isolation Forest scores a point beyond everything it was
-    // fitted on only as high as the most extreme point it saw; a single point also needs a
-    // 1-in-10^6.7 score (singlePointWeight). A known limit of the one-day window's speed-up.
+    // Measured: 79 of 80 fire (19, 20, 20, 20 per phase). Between refits the newest point is
+    // scored out of sample, and Isolation Forest scores a point beyond everything it was fitted
+    // on only as high as the most extreme point it saw; the beyond-the-range term
+    // (extrapolationWeight) makes up for that. Without it only 63 of 80 fired (13 at phase 3).
     const detector = defaultDetector();
     const n = windowPoints(detector);
     const verdicts: ScoredVerdict[] = [];
@@ -122,7 +122,7 @@ describe('evaluateSeries', () => {
     }
 
     // Assess
-    expect(verdicts.filter((v) => v.anomalous).length).toBeGreaterThanOrEqual(56);
+    expect(verdicts.filter((v) => v.anomalous).length).toBeGreaterThanOrEqual(76);
     for (const v of verdicts) {
       expect(v.anomalous).toBe(v.score >= v.threshold);
       expect(v.last).toBe(160);
