@@ -12,11 +12,10 @@ import type { AlertState, StateStore } from '../../lib/alerts/state-store.js';
 import type { PrometheusConfig } from '../../lib/config/config.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createRemoteWriter, remoteWriteUrlFor } from '../../lib/remote-write/remote-writer.js';
-import { seriesKey } from '../../lib/series-key.js';
 import type { AlertSink, Notification } from '../../lib/sinks/sink.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
 import { startPrometheus, freePort, type RunningPrometheus } from '../support/prometheus-server.js';
-import { describeStateStoreContract } from '../unit/alerts/state-store-contract.js';
+import { describeStateStoreContract, stateFor } from '../unit/alerts/state-store-contract.js';
 
 let prometheus: RunningPrometheus;
 let storeCount = 0;
@@ -58,18 +57,7 @@ describeStateStoreContract('prometheus', () =>
 );
 
 function state(detector: string, labels: Record<string, string>, overrides: Partial<AlertState> = {}): AlertState {
-  return {
-    detector,
-    seriesKey: seriesKey(labels),
-    labels,
-    status: 'ok',
-    anomalousStreak: 0,
-    normalStreak: 0,
-    lastEvaluatedMs: Date.UTC(2026, 0, 1),
-    pending: [],
-    version: 0,
-    ...overrides,
-  };
+  return stateFor(detector, labels, { lastEvaluatedMs: Date.UTC(2026, 0, 1), ...overrides });
 }
 
 describe('prometheus state store beyond the contract', () => {

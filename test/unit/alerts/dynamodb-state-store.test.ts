@@ -7,10 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStateStore, dynamoDbSortKey } from '../../../lib/alerts/dynamodb-state-store.js';
 import { StateStoreError } from '../../../lib/alerts/errors.js';
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
-import { seriesKey } from '../../../lib/series-key.js';
 import type { Notification } from '../../../lib/sinks/sink.js';
 import { createStateTable, startDynalite, type Dynalite } from '../../support/dynalite.js';
-import { describeStateStoreContract } from './state-store-contract.js';
+import { describeStateStoreContract, stateFor } from './state-store-contract.js';
 
 const t0 = Date.UTC(2025, 2, 1, 8, 30, 0);
 let dynalite: Dynalite;
@@ -40,17 +39,7 @@ describeStateStoreContract('dynamodb', async () => {
 });
 
 function okState(detector: string, labels: Record<string, string>): AlertState {
-  return {
-    detector,
-    seriesKey: seriesKey(labels),
-    labels,
-    status: 'ok',
-    anomalousStreak: 0,
-    normalStreak: 0,
-    lastEvaluatedMs: t0,
-    pending: [],
-    version: 0,
-  };
+  return stateFor(detector, labels, { lastEvaluatedMs: t0 });
 }
 
 function firingNotification(state: AlertState, atMs: number, summary = 'latency is anomalous'): Notification {

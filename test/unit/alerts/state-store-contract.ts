@@ -19,7 +19,8 @@ export interface StateStoreFixture {
 
 const t0 = Date.UTC(2025, 2, 1, 8, 30, 0);
 
-function stateFor(detector: string, labels: Record<string, string>, overrides: Partial<AlertState> = {}): AlertState {
+/** A fresh (version 0) state of a normal series; every adapter's own tests build theirs here too. */
+export function stateFor(detector: string, labels: Record<string, string>, overrides: Partial<AlertState> = {}): AlertState {
   return {
     detector,
     seriesKey: seriesKey(labels),
