@@ -6,12 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { Mulberry32 } from '../../lib/forest/index.js';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, openReportOffline, type ReportChart } from '../support/chromium.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 
 const baseS = Date.UTC(2024, 4, 1) / 1000;
@@ -34,54 +33,14 @@ function cli(argv: string[], cwd: string): Promise<{ code: number; stderr: strin
   return runCli(argv, { cwd });
 }
 
-interface Chart {
-  series: string | null;
-  width: number;
-  height: number;
-  valuePathWidth: number;
-  valuePathHeight: number;
-  scorePathWidth: number;
-  thresholdLines: number;
-  fired: number;
+/** Opens the page offline and measures every chart on it; also returns every other URL it asked for. */
+async function openReport(browser: Browser, file: string): Promise<{ charts: ReportChart[]; attempted: string[]; errors: string[] }> {
+  const opened = await openReportOffline(browser, file);
+  await opened.page.close();
+  return { charts: opened.charts, attempted: opened.attempted.filter((url) => url !== opened.fileUrl), errors: opened.consoleErrors };
 }
 
-/** Opens the page offline and measures every chart on it; also returns every URL it asked for. */
-async function openReport(browser: Browser, file: string): Promise<{ charts: Chart[]; attempted: string[]; errors: string[] }> {
-  const fileUrl = pathToFileURL(file).href;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const attempted: string[] = [];
-  const errors: string[] = [];
-  page.on('request', (request) => attempted.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.route('**', (route) => (route.request().url() === fileUrl ? route.continue() : route.abort('blockedbyclient')));
-  await page.goto(fileUrl, { waitUntil: 'load' });
-  const svgs = page.locator('svg.series-chart');
-  const charts: Chart[] = [];
-  // Locator queries only: the project compiles without the DOM lib.
-  for (let i = 0; i < (await svgs.count()); i += 1) {
-    const svg = svgs.nth(i);
-    const box = await svg.boundingBox();
-    const valueBox = await svg.locator('path.value-line').boundingBox();
-    const scoreBox = await svg.locator('path.score-line').boundingBox();
-    charts.push({
-      series: await svg.getAttribute('data-series'),
-      width: box?.width ?? 0,
-      height: box?.height ?? 0,
-      valuePathWidth: valueBox?.width ?? 0,
-      valuePathHeight: valueBox?.height ?? 0,
-      scorePathWidth: scoreBox?.width ?? 0,
-      thresholdLines: await svg.locator('.threshold-line').count(),
-      fired: await svg.locator('.alert-marker.alert-fired').count(),
-    });
-  }
-  await page.close();
-  return { charts, attempted: attempted.filter((url) => url !== fileUrl), errors };
-}
-
-function expectDrawn(chart: Chart): void {
+function expectDrawn(chart: ReportChart): void {
   expect(chart.width).toBeGreaterThan(300);
   expect(chart.height).toBeGreaterThan(100);
   expect(chart.valuePathWidth).toBeGreaterThan(300);

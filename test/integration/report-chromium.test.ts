@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBacktestReport, type ReportRow, type ReportSeries } from '../../lib/report/html-report.js';
 // Debian's chromium; a missing browser fails this suite instead of skipping it.
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, openReportOffline } from '../support/chromium.js';
 
 const MINUTE_MS = 60_000;
 const START_MS = Date.UTC(2024, 4, 1, 0, 0, 0);
@@ -75,43 +74,8 @@ describe('backtest report in headless Chromium', () => {
   });
 
   it('renders one chart per series with markers, offline, without console errors', async () => {
-    // Prepare
-    const fileUrl = pathToFileURL(reportPath).href;
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const attempted: string[] = [];
-    const consoleErrors: string[] = [];
-    page.on('request', (request) => attempted.push(request.url()));
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    await page.route('**', (route) =>
-      route.request().url() === fileUrl ? route.continue() : route.abort('blockedbyclient'),
-    );
-
     // Act
-    await page.goto(fileUrl, { waitUntil: 'load' });
-    // Locator queries only: the project compiles without the DOM lib.
-    const svgs = page.locator('svg.series-chart');
-    const charts = [];
-    for (let i = 0; i < (await svgs.count()); i += 1) {
-      const svg = svgs.nth(i);
-      const box = await svg.boundingBox();
-      const valueBox = await svg.locator('path.value-line').boundingBox();
-      const scoreBox = await svg.locator('path.score-line').boundingBox();
-      charts.push({
-        series: await svg.getAttribute('data-series'),
-        width: box?.width ?? 0,
-        height: box?.height ?? 0,
-        valuePathWidth: valueBox?.width ?? 0,
-        valuePathHeight: valueBox?.height ?? 0,
-        scorePathWidth: scoreBox?.width ?? 0,
-        valuePathChars: (await svg.locator('path.value-line').getAttribute('d'))?.length ?? 0,
-        fired: await svg.locator('.alert-marker.alert-fired').count(),
-        resolved: await svg.locator('.alert-marker.alert-resolved').count(),
-        thresholdLines: await svg.locator('.threshold-line').count(),
-      });
-    }
+    const { page, fileUrl, charts, attempted, consoleErrors } = await openReportOffline(browser, reportPath);
     const firedMarkerBox = await page.locator('svg.series-chart[data-index="0"] .alert-fired').boundingBox();
     const scriptsInPage = await page.locator('script').count();
     const secondTitle = await page.locator('figure.chart').nth(1).locator('h2').textContent();
