@@ -15,19 +15,19 @@
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateTable, startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { seededRandom } from '../support/random.js';
+import { readBody, verifySigV4, type SigV4Verdict } from '../support/sigv4-verifier.js';
 
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -58,53 +58,17 @@ function history(nowS: number): SeriesInput[] {
   });
 }
 
-interface SigV4Check {
-  path: string;
-  valid: boolean;
-  region?: string;
-  service?: string;
-}
-
 /**
  * Stands in for an Amazon Managed Prometheus workspace: recomputes each request's signature
  * with aws4 from exactly what arrived, answers 403 when it does not match, and otherwise
  * forwards the query (path prefix `/workspaces/ws-e2e` removed) to the real Prometheus.
  */
-async function startSigV4Proxy(target: string): Promise<{ url: string; checks: SigV4Check[]; stop: () => Promise<void> }> {
-  const checks: SigV4Check[] = [];
-  const readBody = async (request: IncomingMessage): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
+async function startSigV4Proxy(target: string): Promise<{ url: string; checks: SigV4Verdict[]; stop: () => Promise<void> }> {
+  const checks: SigV4Verdict[] = [];
   const server: Server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
-      const authorization = String(request.headers.authorization ?? '');
-      const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization);
-      const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-      const headers: Record<string, string> = {};
-      for (const name of signedHeaders) headers[name] = String(request.headers[name] ?? '');
-      const signer = new aws4.RequestSigner(
-        {
-          host: String(request.headers.host),
-          method: request.method,
-          path: request.url,
-          headers,
-          body: body === '' ? undefined : body,
-          service: 'aps',
-          region,
-          doNotModifyHeaders: true,
-        },
-        credentials,
-      );
-      signer.datetime = headers['x-amz-date'];
-      const expected = (signer.sign().headers as Record<string, string>).Authorization;
+      const check = verifySigV4(request, body, { service: 'aps', region, credentials });
       const url = new URL(request.url ?? '/', 'http://proxy');
-      const check: SigV4Check = {
-        path: url.pathname,
-        valid: authorization !== '' && authorization === expected,
-        ...(scope ? { region: scope[1], service: scope[2] } : {}),
-      };
       checks.push(check);
       if (!check.valid) {
         response.writeHead(403, { 'content-type': 'application/json' });

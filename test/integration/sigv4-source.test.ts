@@ -5,13 +5,13 @@
  * Authorization header, and only then answers like Prometheus. AWS itself cannot be reached
  * here, so this endpoint stands in for the workspace.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../lib/config/config.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
+import { readBody, verifySigV4, type SigV4Verdict } from '../support/sigv4-verifier.js';
 
 const region = 'eu-west-1';
 const service = 'aps';
@@ -21,55 +21,14 @@ const serverCredentials = {
   sessionToken: 'test-session-token',
 };
 
-interface Verdict {
-  method: string;
-  path: string;
-  valid: boolean;
-  signedHeaders: string[];
-}
-
-const verdicts: Verdict[] = [];
+const verdicts: SigV4Verdict[] = [];
 let server: Server;
 let url: string;
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Recomputes the signature with aws4 from exactly what arrived. */
-function verify(request: IncomingMessage, body: string): Verdict {
-  const authorization = String(request.headers.authorization ?? '');
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders) headers[name] = String(request.headers[name] ?? '');
-  const signer = new aws4.RequestSigner(
-    {
-      host: String(request.headers.host),
-      method: request.method,
-      path: request.url,
-      headers,
-      body: body === '' ? undefined : body,
-      service,
-      region,
-      // Sign exactly the received headers: no Content-Type/Length added, X-Amz-Date reused.
-      doNotModifyHeaders: true,
-    },
-    serverCredentials,
-  );
-  // With doNotModifyHeaders aws4 would take the date from its own clock, not X-Amz-Date, and
-  // fail whenever a second boundary passes between signing and checking.
-  signer.datetime = headers['x-amz-date'];
-  const expected = (signer.sign().headers as Record<string, string>).Authorization;
-  const path = new URL(request.url ?? '/', 'http://x').pathname;
-  return { method: request.method ?? '', path, valid: authorization !== '' && expected === authorization, signedHeaders };
-}
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     void readBody(request).then((body) => {
-      const verdict = verify(request, body);
+      const verdict = verifySigV4(request, body, { service, region, credentials: serverCredentials });
       verdicts.push(verdict);
       if (!verdict.valid) {
         response.writeHead(403, { 'content-type': 'application/json' });
