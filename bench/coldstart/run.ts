@@ -26,6 +26,7 @@ import { startSecretsManagerServer } from '../../test/support/secrets-manager-se
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { seededRandom } from '../../test/support/random.js';
 import { readZip } from '../../test/support/zip.js';
+import { median } from '../stats.js';
 
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -109,12 +110,6 @@ function history(nowS: number, count: number): SeriesInput[] {
     }
     return { labels: { __name__: 'bench_latency_seconds', job: 'bench', instance: `i-${index}` }, samples };
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;

@@ -24,6 +24,7 @@ import { createRuntime } from '../../lib/runtime.js';
 import type { AlertSink } from '../../lib/sinks/sink.js';
 import type { MetricSource, Series } from '../../lib/sources/source.js';
 import { benchEndS, benchMetric, stepSeconds } from './data.js';
+import { median } from '../stats.js';
 
 export interface CycleMeasurement {
   cycle: number;
@@ -65,12 +66,6 @@ export interface CycleReport {
    * calls it), timed by CPU right beside the forest baseline, so the ratio holds on a busy box.
    */
   evaluateCpuMsPerSeries: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ import { startPrometheus } from '../../test/support/prometheus-server.js';
 import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
 import type { CycleReport } from './cycle.js';
 import { anomalousIndexes, benchSeries } from './data.js';
+import { median } from '../stats.js';
 
 const targets = { cycleMs: 3_000, peakRssMb: 300, scoringRatio: 1.5 } as const;
 
@@ -42,12 +43,6 @@ function runCycleProcess(args: string[]): Promise<CycleReport> {
 
 const mb = (bytes: number): number => bytes / (1024 * 1024);
 const f1 = (n: number): string => n.toFixed(1);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import isolationForestPackage from 'isolation-forest';
 import { fitForest, matrixFromRows, Mulberry32 } from '../../lib/forest/index.js';
+import { median } from '../stats.js';
 
 const { IsolationForest: NpmIsolationForest } = isolationForestPackage;
 
@@ -50,12 +51,6 @@ function makeRows(n: number, features: number, seed: number): number[][] {
     rows.push(row);
   }
   return rows;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs `work` until it has `minRuns` timings and spent `budgetMs`, after `warmup` untimed runs. */
