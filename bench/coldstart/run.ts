@@ -27,9 +27,8 @@ import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { seededRandom } from '../../test/support/random.js';
 import { readZip } from '../../test/support/zip.js';
 import { median } from '../stats.js';
+import { offlineSlsEnv, repoDir, slsBin } from '../../test/support/serverless.js';
 
-const repoDir = fileURLToPath(new URL('../..', import.meta.url));
-const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
 const childScript = fileURLToPath(new URL('./invoke-child.mjs', import.meta.url));
 const region = 'us-east-1';
 const credentials = { AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key' };
@@ -75,17 +74,7 @@ async function packageFunction(outDir: string): Promise<{ zip: Buffer; ms: numbe
     await run(
       process.execPath,
       [slsBin, 'package', '--package', outDir],
-      {
-        PATH: process.env.PATH,
-        HOME: join(repoDir, '.sls-home'),
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...credentials,
-        AWS_CONFIG_FILE: join(repoDir, '.sls-home', 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(repoDir, '.sls-home', 'no-aws-credentials'),
-        AIOPS_ESBUILD_WORK_FOLDER: workFolder,
-      },
+      offlineSlsEnv(workFolder, credentials),
       120_000,
     );
   } finally {

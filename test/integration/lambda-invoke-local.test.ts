@@ -20,7 +20,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateTable, startDynalite, type Dynalite } from '../support/dynalite.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
@@ -28,9 +27,8 @@ import { startSecretsManagerServer, type SecretsManagerServer } from '../support
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { seededRandom } from '../support/random.js';
 import { readBody, verifySigV4, type SigV4Verdict } from '../support/sigv4-verifier.js';
+import { offlineSlsEnv, repoDir, slsBin } from '../support/serverless.js';
 
-const repoDir = fileURLToPath(new URL('../..', import.meta.url));
-const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
 const region = 'us-east-1';
 const secretName = 'aiops-detector/e2e-webhook';
 const signingSecret = 'whsec-e2e-3c1f9a7b5d';
@@ -125,22 +123,13 @@ async function invokeLocal(params: Record<string, string>, data: unknown): Promi
           cwd: repoDir,
           timeout: 45_000,
           maxBuffer: 16 * 1024 * 1024,
-          env: {
-            PATH: process.env.PATH,
-            // osls keeps a cache in ~/.serverless: inside the (ignored) build folder.
-            HOME: join(repoDir, '.sls-home'),
-            SLS_TELEMETRY_DISABLED: '1',
-            SLS_NOTIFICATIONS_MODE: 'off',
-            AWS_EC2_METADATA_DISABLED: 'true',
+          env: offlineSlsEnv(workFolder, {
             AWS_ACCESS_KEY_ID: credentials.accessKeyId,
             AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-            AWS_CONFIG_FILE: join(repoDir, '.sls-home', 'no-aws-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(repoDir, '.sls-home', 'no-aws-credentials'),
             // Per service, so osls' own AWS calls (none for invoke local) would not follow them.
             AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
             AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-            AIOPS_ESBUILD_WORK_FOLDER: workFolder,
-          },
+          }),
         },
         (error, stdout, stderr) => {
           const lines = `${stdout}\n${stderr}`

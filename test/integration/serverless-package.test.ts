@@ -8,12 +8,11 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../support/zip.js';
+import { offlineSlsEnv, repoDir, slsBin } from '../support/serverless.js';
 
-const repoDir = fileURLToPath(new URL('../..', import.meta.url));
-const slsBin = join(repoDir, 'node_modules', 'osls', 'bin', 'serverless.js');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -44,19 +43,7 @@ async function slsPackage(params: Record<string, string>, extraArgs: string[] = 
         {
           cwd: repoDir,
           timeout: 60_000,
-          env: {
-            PATH: process.env.PATH,
-            // osls keeps a cache in ~/.serverless: inside the build, not the user's home.
-            HOME: join(repoDir, '.sls-home'),
-            SLS_TELEMETRY_DISABLED: '1',
-            SLS_NOTIFICATIONS_MODE: 'off',
-            AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_ACCESS_KEY_ID: 'AKIDTEST',
-            AWS_SECRET_ACCESS_KEY: 'test-secret',
-            AWS_CONFIG_FILE: join(repoDir, '.sls-home', 'no-aws-config'),
-            AWS_SHARED_CREDENTIALS_FILE: join(repoDir, '.sls-home', 'no-aws-credentials'),
-            AIOPS_ESBUILD_WORK_FOLDER: workFolder,
-          },
+          env: offlineSlsEnv(workFolder, { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret' }),
         },
         (error, stdout, stderr) => {
           if (error) reject(new Error(`serverless package failed: ${error.message}\n${stdout}\n${stderr}`));
