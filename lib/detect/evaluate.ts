@@ -15,7 +15,10 @@
  *    mean and standard deviation describe what "normal" scores look like for this series.
  * 3. Anomaly score: the average forest score of the newest `smoothPoints` points, as z standard
  *    deviations above that mean, turned into a log-scale likelihood in [0, 1]
- *    (lib/detect/likelihood.ts).
+ *    (lib/detect/likelihood.ts), or the newest point's own score read the same way and weighted
+ *    down, whichever is higher. Each reading is capped by its precedents: how many of the
+ *    segment's earlier points already reached it ({@link allowedPrecedents}). A daily batch job's
+ *    spike is isolated every time it happens, but it is not a 1-in-100,000 event.
  * 4. Decision: anomalous when the score is at least `minScore`. The alert lifecycle then fires
  *    once, stays firing (without repeating) while the score stays high, and resolves after it.
  * 5. Onset score (the backtest's `anomaly_score`): the score, but 0 when any of the
@@ -23,11 +26,11 @@
  *    with the same forest): one report per onset, as the alert lifecycle notifies once.
  */
 import type { DetectorConfig } from '../config/config.js';
-import { contaminationThreshold, fitForest, type IsolationForest } from '../forest/index.js';
+import { contaminationThreshold, fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
 import { seriesKey } from '../series-key.js';
 import type { Labels, Series } from '../sources/source.js';
 import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
-import { likelihoodScore } from './likelihood.js';
+import { likelihoodScore, scoreDecades } from './likelihood.js';
 import { detectionSeed } from './seed.js';
 import { windowPoints } from './window.js';
 
@@ -75,6 +78,27 @@ export const extrapolationWeight = 2;
  */
 export const extrapolationMargin = 0.5;
 
+/**
+ * Precedents: points of the fit segment whose forest score reached a reading (the single-point
+ * score, or for the smoothed reading the average of `smoothPoints` consecutive points). A reading
+ * with more than this many precedents is capped: it is no rarer than the fraction of the
+ * segment's points beyond these that reached it, p = (precedents - allowedPrecedents) / points,
+ * so its score is at most -log10(p) / 10 (0.32 for one too many in a one-day window: below any
+ * sensible minScore). A first occurrence has none and keeps its Gaussian-tail score. NAB
+ * (bench/nab/RESULTS.md, third round): 0 allowed loses windows, 3 is the best measured.
+ */
+export const allowedPrecedents = 3;
+
+/**
+ * The newest points of the segment are not precedents: an incident that began minutes ago must
+ * not make itself normal (a sustained level shift would resolve and fire again), while a spike
+ * that also happened yesterday at this time has yesterday's as precedent.
+ */
+export const precedentGapPoints = 100;
+
+/** Most segment points scored as possible precedents (the newest ones before the gap). */
+export const precedentPoints = 2048;
+
 /** Smallest standard deviation of calibration scores (a perfectly regular series has ~0). */
 const minScoreSpread = 1e-6;
 
@@ -94,6 +118,10 @@ interface FittedSegment {
   mean: number;
   spread: number;
   calibration: Float64Array;
+  /** Forest scores of the precedent points, ascending (single-point readings are judged against these). */
+  precedents: Float64Array;
+  /** `smoothPoints`-averages of consecutive precedent points, ascending (for the smoothed reading). */
+  precedentAverages: Float64Array;
   rowScores: Map<string, number>;
   /** Per feature column: smallest and largest value in the segment, and their standard deviation. */
   colMin: Float64Array;
@@ -247,9 +275,69 @@ function fitSegment(
     const mu = colSum[c]! / n;
     colSpread[c] = Math.max(1e-9, Math.sqrt(Math.max(0, colSq[c]! / n - mu * mu)));
   }
-  const fit: FittedSegment = { key, forest, mean, spread, calibration, rowScores: new Map(), colMin, colMax, colSpread };
+  const { precedents, precedentAverages } = scorePrecedents(forest, matrix, detector.smoothPoints);
+  const fit: FittedSegment = {
+    key,
+    forest,
+    mean,
+    spread,
+    calibration,
+    precedents,
+    precedentAverages,
+    rowScores: new Map(),
+    colMin,
+    colMax,
+    colSpread,
+  };
   if (cache) cache.fit = fit;
   return fit;
+}
+
+/**
+ * Scores the segment's precedent points: newest first from {@link precedentGapPoints} back, at
+ * most {@link precedentPoints}, and not the segment's oldest rows, whose rolling features saw
+ * fewer than rollingPoints points (their odd features isolate them: they would be precedents of
+ * every reading). Returns the scores and the averages of `m` consecutive ones, both ascending.
+ */
+function scorePrecedents(
+  forest: IsolationForest,
+  matrix: Matrix,
+  m: number,
+): { precedents: Float64Array; precedentAverages: Float64Array } {
+  const { rows, cols } = matrix;
+  const eligible = Math.max(1, rows - (rollingPoints - 1));
+  const first = Math.min(precedentGapPoints, eligible - 1);
+  const count = Math.min(eligible, precedentPoints) - first;
+  const data = new Float64Array(count * cols);
+  for (let i = 0; i < count; i++) {
+    const row = rows - 1 - first - i;
+    data.set(matrix.data.subarray(row * cols, (row + 1) * cols), i * cols);
+  }
+  const scores = forest.score({ data, rows: count, cols });
+  const precedentAverages = new Float64Array(Math.max(0, count - m + 1));
+  for (let i = 0; i < precedentAverages.length; i++) {
+    let sum = 0;
+    for (let q = i; q < i + m; q++) sum += scores[q]!;
+    precedentAverages[i] = sum / m;
+  }
+  return { precedents: scores.sort(), precedentAverages: precedentAverages.sort() };
+}
+
+/**
+ * A reading's likelihood score capped by its precedents in `sorted` (ascending): see
+ * {@link allowedPrecedents}.
+ */
+function capByPrecedents(score: number, reading: number, sorted: Float64Array): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < reading) lo = mid + 1;
+    else hi = mid;
+  }
+  const beyondAllowed = sorted.length - lo - allowedPrecedents;
+  if (beyondAllowed <= 0) return score;
+  return Math.min(score, -Math.log10(beyondAllowed / sorted.length) / scoreDecades);
 }
 
 /**
@@ -345,9 +433,11 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
     const from = Math.max(0, r - m + 1);
     let sum = 0;
     for (let q = from; q <= r; q++) sum += boosted(q);
-    const smoothed = likelihoodScore((sum / (r - from + 1) - fit.mean) / fit.spread);
-    const single = likelihoodScore((boosted(r) - fit.mean) / fit.spread) * singlePointWeight;
-    return Math.max(smoothed, single);
+    const average = sum / (r - from + 1);
+    const single = boosted(r);
+    const smoothed = capByPrecedents(likelihoodScore((average - fit.mean) / fit.spread), average, fit.precedentAverages);
+    const alone = capByPrecedents(likelihoodScore((single - fit.mean) / fit.spread), single, fit.precedents);
+    return Math.max(smoothed, alone * singlePointWeight);
   };
   const score = anomalyScoreAt(needed - 1);
 
