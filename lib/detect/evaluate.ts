@@ -17,7 +17,7 @@
  *    deviations above that mean, turned into a log-scale likelihood in [0, 1]
  *    (lib/detect/likelihood.ts), or the newest point's own score read the same way and weighted
  *    down, whichever is higher. Each reading is capped by its precedents: how many of the
- *    segment's earlier points already reached it ({@link allowedPrecedents}). A daily batch job's
+ *    segment's earlier points already reached it ({@link allowedPrecedents}). An hourly batch job's
  *    spike is isolated every time it happens, but it is not a 1-in-100,000 event.
  * 4. Decision: anomalous when the score is at least `minScore`. The alert lifecycle then fires
  *    once, stays firing (without repeating) while the score stays high, and resolves after it.
@@ -83,8 +83,8 @@ export const extrapolationMargin = 0.5;
  * score, or for the smoothed reading the average of `smoothPoints` consecutive points). A reading
  * with more than this many precedents is capped: it is no rarer than the fraction of the
  * segment's points beyond these that reached it, p = (precedents - allowedPrecedents) / points,
- * so its score is at most -log10(p) / 10 (0.32 for one too many in a one-day window: below any
- * sensible minScore). A first occurrence has none and keeps its Gaussian-tail score. NAB
+ * so its score is at most -log10(p) / 10 (about 0.31 for one too many in a one-day window:
+ * below any sensible minScore). A first occurrence has none and keeps its Gaussian-tail score. NAB
  * (bench/nab/RESULTS.md, third round): 0 allowed loses windows, 3 is the best measured.
  */
 export const allowedPrecedents = 3;
@@ -92,7 +92,7 @@ export const allowedPrecedents = 3;
 /**
  * The newest points of the segment are not precedents: an incident that began minutes ago must
  * not make itself normal (a sustained level shift would resolve and fire again), while a spike
- * that also happened yesterday at this time has yesterday's as precedent.
+ * that also happened two hours ago has that one as precedent.
  */
 export const precedentGapPoints = 100;
 
