@@ -7,11 +7,15 @@
  *   npm run bench:nab -- --reference numenta     # baseline: published HTM scores (checks the harness)
  *   npm run bench:nab -- --files 'realKnownCause/*' --set windowMinutes=1440
  *   npm run bench:nab -- --json --write-results /tmp/nab
+ *   npm run bench:nab -- --seeds 3                # also replay with 2 more detector names (reseeded forests)
  *
  * Options: --reference NAME, --files PATTERNS (comma-separated, `*` wildcard), --set KEY=JSON
  * (repeatable, experiment overrides of the detector defaults, applied to every file),
  * --signal score|alert, --workers N (default 2; 0 = in process), --nab-dir DIR, --json,
- * --write-results DIR.
+ * --write-results DIR, --seeds N (default 1: the forests are seeded from the detector's name, and
+ * the score moves by several points with it; N > 1 replays N - 1 more names, `nab-2`, ..., and
+ * prints the standard score of each and their mean, so two settings are compared on more than
+ * one draw. The table and per-file results are those of the first, `nab`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,6 +46,7 @@ interface RunOptions {
   readonly workers: number;
   readonly json: boolean;
   readonly writeResultsDir: string | undefined;
+  readonly seeds: number;
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
@@ -56,11 +61,14 @@ function parseOptions(argv: readonly string[]): RunOptions {
       'nab-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       'write-results': { type: 'string' },
+      seeds: { type: 'string', default: '1' },
     },
     strict: true,
   });
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0) throw new InputError(`--workers must be a whole number >= 0, got ${values.workers}`);
+  const seeds = Number(values.seeds);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new InputError(`--seeds must be a whole number >= 1, got ${values.seeds}`);
   if (values.signal !== 'score' && values.signal !== 'alert') {
     throw new InputError(`--signal must be score or alert, got ${values.signal}`);
   }
@@ -79,9 +87,10 @@ function parseOptions(argv: readonly string[]): RunOptions {
     }
     overrides[key] = value;
   }
-  if (values.reference !== undefined && Object.keys(overrides).length > 0) {
-    throw new InputError('--set applies to our detector, not to --reference scores');
+  if (values.reference !== undefined && (Object.keys(overrides).length > 0 || seeds > 1)) {
+    throw new InputError('--set and --seeds apply to our detector, not to --reference scores');
   }
+  if (seeds > 1 && 'name' in overrides) throw new InputError('--seeds chooses the detector names itself: drop --set name=...');
   const source: ScoreSource =
     values.reference !== undefined
       ? { kind: 'reference', detector: values.reference }
@@ -96,6 +105,7 @@ function parseOptions(argv: readonly string[]): RunOptions {
     workers,
     json: values.json,
     writeResultsDir: values['write-results'],
+    seeds,
   };
 }
 
@@ -268,10 +278,22 @@ async function main(): Promise<void> {
   const scores = await runPool(options.nabDir, files, options.source, options.workers, progress);
   const detectedMs = performance.now() - started;
   const scoringStarted = performance.now();
-  const results = scoreNabCorpus(
-    files.map((f) => ({ ...f, scores: (scores.get(f.name) as FileScores).scores })),
-  );
+  const scoreFiles = (byName: Map<string, FileScores>): NabProfileResult[] =>
+    scoreNabCorpus(files.map((f) => ({ ...f, scores: (byName.get(f.name) as FileScores).scores })));
+  const results = scoreFiles(scores);
   const scoringMs = performance.now() - scoringStarted;
+  // More draws of the same settings: the detector name seeds every forest.
+  const seedRuns: { name: string; standard: number }[] = [];
+  if (options.seeds > 1 && options.source.kind === 'detector') {
+    const standardOf = (r: readonly NabProfileResult[]): number => (r.find((x) => x.profile.name === 'standard') as NabProfileResult).normalizedScore;
+    seedRuns.push({ name: 'nab', standard: standardOf(results) });
+    for (let i = 2; i <= options.seeds; i += 1) {
+      const name = `nab-${i}`;
+      const source: ScoreSource = { ...options.source, overrides: { ...options.source.overrides, name } };
+      seedRuns.push({ name, standard: standardOf(scoreFiles(await runPool(options.nabDir, files, source, options.workers, progress))) });
+    }
+  }
+  const seedMean = seedRuns.reduce((sum, r) => sum + r.standard, 0) / Math.max(1, seedRuns.length);
   const elapsedMs = performance.now() - started;
   const byProfile = (name: string): NabProfileResult => results.find((r) => r.profile.name === name) as NabProfileResult;
   const ours = {
@@ -304,6 +326,7 @@ async function main(): Promise<void> {
           detectionMs: Math.round(detectedMs),
           scoringMs: Math.round(scoringMs),
           workers: options.workers,
+          seedRuns: seedRuns.length > 0 ? { runs: seedRuns.map((r) => ({ ...r, standard: Number(r.standard.toFixed(2)) })), meanStandard: Number(seedMean.toFixed(2)) } : undefined,
         },
         null,
         2,
@@ -330,6 +353,12 @@ async function main(): Promise<void> {
     const threshold = r.threshold === NEVER_THRESHOLD ? 'never fire' : r.threshold.toPrecision(6);
     out.push(
       `${r.profile.name.padEnd(20)} threshold ${threshold}, raw ${r.rawScore.toFixed(3)}, windows detected ${detected}/${windowCount}, false-positive rows ${fpRows}`,
+    );
+  }
+  if (seedRuns.length > 0) {
+    const standards = seedRuns.map((r) => r.standard);
+    out.push(
+      `standard over ${seedRuns.length} detector names (${seedRuns.map((r) => r.name).join(', ')}): ${standards.map((v) => v.toFixed(2)).join(' / ')}, mean ${seedMean.toFixed(2)}, range ${(Math.max(...standards) - Math.min(...standards)).toFixed(2)}`,
     );
   }
   const slowest = [...scores.values()].sort((a, b) => b.elapsedMs - a.elapsedMs)[0];
