@@ -237,16 +237,13 @@ function fitSegment(
   if (cache?.fit?.key === key) return cache.fit;
   const matrix = buildFeatureMatrix(slice(window, start, end), detector.features);
   const forest = fitForest(matrix, { trees: detector.trees, maxSamples: detector.maxSamples, seed });
-  // Calibration points: every stride-th point counted back from the fit end.
+  // Calibration points: every stride-th point counted back from the fit end. Precedents: see
+  // precedentRows. The two overlap; each row is scored once.
   const stride = Math.ceil(n / calibrationPoints);
   const count = Math.ceil(n / stride);
+  const calibrationRows = Int32Array.from({ length: count }, (_, r) => n - 1 - r * stride);
+  const [calibration, precedentScores] = scoreRows(forest, matrix, [calibrationRows, precedentRows(n)]) as [Float64Array, Float64Array];
   const cols = matrix.cols;
-  const sample = new Float64Array(count * cols);
-  for (let r = 0; r < count; r++) {
-    const row = n - 1 - r * stride;
-    sample.set(matrix.data.subarray(row * cols, (row + 1) * cols), r * cols);
-  }
-  const calibration = forest.score({ data: sample, rows: count, cols });
   let sum = 0;
   let sumSquares = 0;
   for (const s of calibration) {
@@ -275,15 +272,21 @@ function fitSegment(
     const mu = colSum[c]! / n;
     colSpread[c] = Math.max(1e-9, Math.sqrt(Math.max(0, colSq[c]! / n - mu * mu)));
   }
-  const { precedents, precedentAverages } = scorePrecedents(forest, matrix, detector.smoothPoints);
+  const m = detector.smoothPoints;
+  const precedentAverages = new Float64Array(Math.max(0, precedentScores.length - m + 1));
+  for (let i = 0; i < precedentAverages.length; i++) {
+    let sum = 0;
+    for (let q = i; q < i + m; q++) sum += precedentScores[q]!;
+    precedentAverages[i] = sum / m;
+  }
   const fit: FittedSegment = {
     key,
     forest,
     mean,
     spread,
     calibration,
-    precedents,
-    precedentAverages,
+    precedents: precedentScores.sort(),
+    precedentAverages: precedentAverages.sort(),
     rowScores: new Map(),
     colMin,
     colMax,
@@ -294,33 +297,33 @@ function fitSegment(
 }
 
 /**
- * Scores the segment's precedent points: newest first from {@link precedentGapPoints} back, at
- * most {@link precedentPoints}, and not the segment's oldest rows, whose rolling features saw
- * fewer than rollingPoints points (their odd features isolate them: they would be precedents of
- * every reading). Returns the scores and the averages of `m` consecutive ones, both ascending.
+ * The segment rows (of `rows`) that are precedents, newest first: from
+ * {@link precedentGapPoints} back, at most {@link precedentPoints}, and not the segment's oldest
+ * rows, whose rolling features saw fewer than rollingPoints points (their odd features isolate
+ * them: they would be precedents of every reading).
  */
-function scorePrecedents(
-  forest: IsolationForest,
-  matrix: Matrix,
-  m: number,
-): { precedents: Float64Array; precedentAverages: Float64Array } {
-  const { rows, cols } = matrix;
+function precedentRows(rows: number): Int32Array {
   const eligible = Math.max(1, rows - (rollingPoints - 1));
   const first = Math.min(precedentGapPoints, eligible - 1);
   const count = Math.min(eligible, precedentPoints) - first;
-  const data = new Float64Array(count * cols);
-  for (let i = 0; i < count; i++) {
-    const row = rows - 1 - first - i;
-    data.set(matrix.data.subarray(row * cols, (row + 1) * cols), i * cols);
+  return Int32Array.from({ length: count }, (_, i) => rows - 1 - first - i);
+}
+
+/**
+ * Forest scores of the listed rows of `matrix`, one array per list in the list's order; a row in
+ * several lists is scored once.
+ */
+function scoreRows(forest: IsolationForest, matrix: Matrix, lists: readonly Int32Array[]): Float64Array[] {
+  const { rows, cols } = matrix;
+  const slot = new Int32Array(rows).fill(-1);
+  let distinct = 0;
+  for (const list of lists) for (const row of list) if (slot[row] === -1) slot[row] = distinct++;
+  const data = new Float64Array(distinct * cols);
+  for (let row = 0; row < rows; row++) {
+    if (slot[row] !== -1) data.set(matrix.data.subarray(row * cols, (row + 1) * cols), slot[row]! * cols);
   }
-  const scores = forest.score({ data, rows: count, cols });
-  const precedentAverages = new Float64Array(Math.max(0, count - m + 1));
-  for (let i = 0; i < precedentAverages.length; i++) {
-    let sum = 0;
-    for (let q = i; q < i + m; q++) sum += scores[q]!;
-    precedentAverages[i] = sum / m;
-  }
-  return { precedents: scores.sort(), precedentAverages: precedentAverages.sort() };
+  const scores = forest.score({ data, rows: distinct, cols });
+  return lists.map((list) => Float64Array.from(list, (row) => scores[slot[row]!]!));
 }
 
 /**
