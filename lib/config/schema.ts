@@ -20,8 +20,8 @@ export const configDefaults = {
   minPoints: 30,
   contamination: 0.05,
   // On the calibrated log-likelihood scale (lib/detect/likelihood.ts): 0.5 is a 1-in-100,000
-  // forest score for the series. NAB's optimal threshold for these defaults is 0.494; healthy
-  // Gaussian noise reaches 0.5 in about 1 evaluation in 1,100 (README "What it costs").
+  // forest score for the series. NAB's optimal threshold for these defaults is 0.498; healthy
+  // Gaussian noise reaches 0.5 in about 1 evaluation in 860 (README "What it costs").
   minScore: 0.5,
   forEvaluations: 1,
   features: ['value', 'diff', 'deviation', 'stddev'] as const,
