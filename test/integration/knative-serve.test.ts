@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridReply, startFakePrometheus, type FakePrometheus } from '../support/fake-prometheus.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
-import { seededRandom } from '../support/random.js';
+import { latencyHistory } from '../support/latency-history.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -25,16 +25,7 @@ const at = (minutes: number): string => new Date((endS + minutes * 60) * 1000).t
 
 /** Two series, a minute apart for two hours; `b` spikes in the two minutes ending at minute 0. */
 function history(): SeriesInput[] {
-  return ['a', 'b'].map((instance, index) => {
-    const random = seededRandom(31 + index);
-    const samples: [number, number][] = [];
-    for (let m = -120; m <= 5; m++) {
-      let value = 0.3 * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
-      if (instance === 'b' && (m === -1 || m === 0)) value = 0.3 * (m === 0 ? 10 : 4);
-      samples.push([endS + m * 60, Number(value.toFixed(5))]);
-    }
-    return { labels: { __name__: metric, job: 'api', instance }, samples };
-  });
+  return latencyHistory({ metric, endS, instances: ['a', 'b'], spiky: 'b', seedBase: 31, level: () => 0.3, lastMinute: 5 });
 }
 
 interface Served {

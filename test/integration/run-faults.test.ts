@@ -17,7 +17,7 @@ import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startFakePrometheus, type FakePrometheus, type FakeReply, type RecordedRequest } from '../support/fake-prometheus.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { seededRandom } from '../support/random.js';
+import { latencyHistory } from '../support/latency-history.js';
 
 const spikeEndS = Date.UTC(2025, 0, 15, 12, 0, 0) / 1000;
 const at = (minutes: number): string => new Date((spikeEndS + minutes * 60) * 1000).toISOString();
@@ -32,17 +32,14 @@ const metric = 'app_latency_seconds';
  * the name, so a query that drops names fails inside Prometheus with a 422.
  */
 function history(): SeriesInput[] {
-  const series = (['a', 'c'] as const).map((instance, index) => {
-    const random = seededRandom(2000 + index);
-    const level = 0.2 + 0.1 * index;
-    const samples: [number, number][] = [];
-    for (let m = -120; m <= 10; m++) {
-      let value = level * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
-      if (instance === 'c' && m === -1) value = level * 4;
-      if (instance === 'c' && m === 0) value = level * 10;
-      samples.push([spikeEndS + m * 60, Number(value.toFixed(5))]);
-    }
-    return { labels: { __name__: metric, job: 'api', instance }, samples };
+  const series = latencyHistory({
+    metric,
+    endS: spikeEndS,
+    instances: ['a', 'c'],
+    spiky: 'c',
+    seedBase: 2000,
+    level: (index) => 0.2 + 0.1 * index,
+    lastMinute: 10,
   });
   return [...series, { labels: { ...series[0]!.labels, __name__: 'other_latency_seconds' }, samples: series[0]!.samples }];
 }

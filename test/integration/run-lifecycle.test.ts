@@ -17,7 +17,7 @@ import { jsonLines, runCli } from '../support/cli.js';
 import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { seededRandom } from '../support/random.js';
+import { latencyHistory } from '../support/latency-history.js';
 import { defaultDetector } from '../../lib/detect/defaults.js';
 import { windowPoints } from '../../lib/detect/window.js';
 
@@ -40,17 +40,14 @@ const resultKeys = ['alert', 'detector', 'has_anomaly', 'last', 'num_anomalies',
  * the two newest minutes of the first evaluation, then back to normal.
  */
 function history(): SeriesInput[] {
-  return instances.map((instance, index) => {
-    const random = seededRandom(1000 + index);
-    const level = 0.2 + 0.05 * index;
-    const samples: [number, number][] = [];
-    for (let m = -120; m <= 10; m++) {
-      let value = level * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
-      if (instance === spiky && m === -1) value = level * 4;
-      if (instance === spiky && m === 0) value = level * 10;
-      samples.push([spikeEndS + m * minuteS, Number(value.toFixed(5))]);
-    }
-    return { labels: { __name__: metric, job: 'api', instance }, samples };
+  return latencyHistory({
+    metric,
+    endS: spikeEndS,
+    instances,
+    spiky,
+    seedBase: 1000,
+    level: (index) => 0.2 + 0.05 * index,
+    lastMinute: 10,
   });
 }
 

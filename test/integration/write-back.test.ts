@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../support/cli.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
-import { seededRandom } from '../support/random.js';
+import { latencyHistory } from '../support/latency-history.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 // Recent: the state store writes at the wall clock, the scores at the evaluation time, and
@@ -29,17 +29,14 @@ const token = 'T0KEN-write-back-5c4b3a291807f6e5d4c3';
 
 /** Three series a minute apart for two hours; `c` spikes in the newest two minutes of minute 0. */
 function history(): SeriesInput[] {
-  return ['a', 'b', 'c'].map((instance, index) => {
-    const random = seededRandom(77 + index);
-    const level = 0.2 + 0.05 * index;
-    const samples: [number, number][] = [];
-    for (let m = -120; m <= 10; m++) {
-      let value = level * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
-      if (instance === 'c' && m === -1) value = level * 4;
-      if (instance === 'c' && m === 0) value = level * 10;
-      samples.push([endS + m * 60, Number(value.toFixed(5))]);
-    }
-    return { labels: { __name__: metric, job: 'api', instance }, samples };
+  return latencyHistory({
+    metric,
+    endS,
+    instances: ['a', 'b', 'c'],
+    spiky: 'c',
+    seedBase: 77,
+    level: (index) => 0.2 + 0.05 * index,
+    lastMinute: 10,
   });
 }
 

@@ -11,6 +11,7 @@ import { runDetection, type RunDependencies } from '../../lib/run.js';
 import type { AlertSink, DeliveryResult, Notification } from '../../lib/sinks/sink.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import type { Labels, MetricSource, RangeQuery, Series } from '../../lib/sources/source.js';
+import { latencyValue } from '../support/latency-history.js';
 import { seededRandom } from '../support/random.js';
 import { defaultDetector } from '../../lib/detect/defaults.js';
 import { windowPoints } from '../../lib/detect/window.js';
@@ -29,9 +30,7 @@ function makeSeries(labels: Labels, query: RangeQuery, options: { spike?: boolea
   const values: number[] = [];
   for (let t = t0 - 180 * minuteMs; t <= t0 + 10 * minuteMs; t += minuteMs) {
     const m = (t - t0) / minuteMs;
-    let value = 0.3 * (1 + (m < -5 ? 0.1 : 0.01) * (random() - 0.5));
-    if (options.spike && m === -1) value = 0.3 * 4;
-    if (options.spike && m === 0) value = 0.3 * 10;
+    const value = latencyValue(random, 0.3, m, options.spike ?? false);
     if (t < query.startMs || t > query.endMs) continue;
     times.push(t);
     values.push(value);
