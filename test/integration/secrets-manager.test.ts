@@ -18,6 +18,7 @@ import {
 } from '../../lib/secrets/aws-secrets-manager.js';
 import { SecretError } from '../../lib/secrets/errors.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
+import { rejection } from '../support/rejection.js';
 
 const hookUrl = 'https://hooks.slack.example/services/T000/B000/s3cr3tT0kenValue';
 const signingSecret = 'hmac-signing-key-5u93r53cr37';
@@ -39,15 +40,6 @@ afterAll(async () => {
   client.destroy();
   await server.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything an error could show in a log: message, cause chain, stack. */
 function everythingShown(error: unknown): string {

@@ -5,6 +5,7 @@ import { InputError } from '../../../lib/errors.js';
 import { RemoteWriteError } from '../../../lib/remote-write/errors.js';
 import { createRemoteWriter, remoteWriteUrlFor, type RequestSigner } from '../../../lib/remote-write/remote-writer.js';
 import { decodeWriteRequestBody, type TimeSeries } from '../../../lib/remote-write/write-request.js';
+import { rejection } from '../../support/rejection.js';
 
 // A local receiver that records what it gets and answers with scripted statuses; the real
 // Prometheus receiver is exercised in test/integration/remote-write.test.ts.
@@ -42,15 +43,6 @@ beforeEach(() => {
 
 const sample = (job: string, value = 1) => ({ labels: { __name__: 'aiops_anomaly_score', job }, value, timestampMs: 1_700_000_000_000 });
 const fast = { random: () => 0 };
-
-async function rejection(promise: Promise<unknown>): Promise<RemoteWriteError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as RemoteWriteError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('createRemoteWriter', () => {
   it('posts snappy protobuf with the remote write 1.0 headers', async () => {
@@ -93,7 +85,7 @@ describe('createRemoteWriter', () => {
     script = [{ status: 400, body: 'out of order sample\n' }];
     const writer = createRemoteWriter({ url: `${baseUrl}/api/v1/write`, timeoutMs: 2000, retries: 3 }, fast);
 
-    const error = await rejection(writer.write([sample('api')]));
+    const error = await rejection<RemoteWriteError>(writer.write([sample('api')]));
 
     expect(received).toHaveLength(1);
     expect(error).toBeInstanceOf(RemoteWriteError);
@@ -107,7 +99,7 @@ describe('createRemoteWriter', () => {
     script = [{ status: 500 }, { status: 502 }, { status: 503 }];
     const writer = createRemoteWriter({ url: `${baseUrl}/api/v1/write`, timeoutMs: 2000, retries: 2 }, fast);
 
-    const error = await rejection(writer.write([sample('api')]));
+    const error = await rejection<RemoteWriteError>(writer.write([sample('api')]));
 
     expect(received).toHaveLength(3);
     expect(error.retryable).toBe(true);
@@ -122,7 +114,7 @@ describe('createRemoteWriter', () => {
       { resolveSecret: (ref) => Promise.resolve('env' in ref && ref.env === 'PROM_TOKEN' ? token : '') },
     );
 
-    const error = await rejection(writer.write([sample('api')]));
+    const error = await rejection<RemoteWriteError>(writer.write([sample('api')]));
 
     expect(received[0]!.headers.authorization).toBe(`Bearer ${token}`);
     expect(error.message).toContain('HTTP 401');
@@ -192,7 +184,7 @@ describe('createRemoteWriter', () => {
     await new Promise((resolve) => closed.close(resolve));
     const writer = createRemoteWriter({ url: `http://127.0.0.1:${port}/secret-path/api/v1/write`, timeoutMs: 1000, retries: 0 });
 
-    const error = await rejection(writer.write([sample('api')]));
+    const error = await rejection<RemoteWriteError>(writer.write([sample('api')]));
 
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('ECONNREFUSED');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretError } from '../../../lib/secrets/errors.js';
 import { resolveSecret } from '../../../lib/secrets/resolve-secret.js';
 import type { SecretProvider } from '../../../lib/secrets/secret-provider.js';
+import { rejection } from '../../support/rejection.js';
 
 const secretValue = 'https://hooks.example.test/services/T000/B000/s3cr3tT0ken';
 
@@ -15,15 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('resolveSecret: env', () => {
   it('returns the variable value as is', async () => {
