@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { Mulberry32 } from '../../lib/forest/index.js';
-import { launchChromium, openReportOffline, type ReportChart } from '../support/chromium.js';
+import { expectChartDrawn, launchChromium, openReportOffline, type ReportChart } from '../support/chromium.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 
 const baseS = Date.UTC(2024, 4, 1) / 1000;
@@ -38,15 +38,6 @@ async function openReport(browser: Browser, file: string): Promise<{ charts: Rep
   const opened = await openReportOffline(browser, file);
   await opened.page.close();
   return { charts: opened.charts, attempted: opened.attempted.filter((url) => url !== opened.fileUrl), errors: opened.consoleErrors };
-}
-
-function expectDrawn(chart: ReportChart): void {
-  expect(chart.width).toBeGreaterThan(300);
-  expect(chart.height).toBeGreaterThan(100);
-  expect(chart.valuePathWidth).toBeGreaterThan(300);
-  expect(chart.valuePathHeight).toBeGreaterThan(20);
-  expect(chart.scorePathWidth).toBeGreaterThan(300);
-  expect(chart.thresholdLines).toBe(1);
 }
 
 let browser: Browser;
@@ -82,7 +73,7 @@ describe('aiops-detector backtest --report in headless Chromium', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(page.charts.map((c) => c.series)).toEqual(['spiky.csv']);
-    expectDrawn(page.charts[0]!);
+    expectChartDrawn(page.charts[0]!);
     expect(page.charts[0]!.fired).toBe(1);
     expect(page.attempted).toEqual([]);
     expect(page.errors).toEqual([]);
@@ -99,7 +90,7 @@ describe('aiops-detector backtest --report in headless Chromium', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(page.charts.map((c) => c.series)).toEqual(instances.map((i) => `queue_depth{instance="${i}",job="worker"}`));
-    page.charts.forEach(expectDrawn);
+    page.charts.forEach(expectChartDrawn);
     expect(page.charts.map((c) => c.fired)).toEqual([0, 1, 0]);
     expect(page.attempted).toEqual([]);
     expect(page.errors).toEqual([]);

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBacktestReport, type ReportRow, type ReportSeries } from '../../lib/report/html-report.js';
 // Debian's chromium; a missing browser fails this suite instead of skipping it.
-import { launchChromium, openReportOffline } from '../support/chromium.js';
+import { expectChartDrawn, launchChromium, openReportOffline } from '../support/chromium.js';
 
 const MINUTE_MS = 60_000;
 const START_MS = Date.UTC(2024, 4, 1, 0, 0, 0);
@@ -84,15 +84,7 @@ describe('backtest report in headless Chromium', () => {
 
     // Assess: exactly one drawn chart per series, in order.
     expect(charts.map((c) => c.series)).toEqual(series.map((s) => s.name));
-    for (const chart of charts) {
-      expect(chart.width).toBeGreaterThan(300);
-      expect(chart.height).toBeGreaterThan(100);
-      // Drawn across the plot, with some height: a real line, not an empty path.
-      expect(chart.valuePathWidth).toBeGreaterThan(300);
-      expect(chart.valuePathHeight).toBeGreaterThan(20);
-      expect(chart.scorePathWidth).toBeGreaterThan(300);
-      expect(chart.thresholdLines).toBe(1);
-    }
+    for (const chart of charts) expectChartDrawn(chart);
     // Alerts: fired and resolved markers where they happened, none where none did.
     expect(charts.map((c) => [c.fired, c.resolved])).toEqual([
       [1, 1],

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const chromiumBinary = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -42,6 +43,19 @@ export interface ReportChart {
   thresholdLines: number;
   fired: number;
   resolved: number;
+}
+
+/**
+ * Asserts that a chart was drawn as a person would see it: a plot of real size, value and
+ * score lines across it with some height (a real line, not an empty path), one threshold line.
+ */
+export function expectChartDrawn(chart: ReportChart): void {
+  expect(chart.width).toBeGreaterThan(300);
+  expect(chart.height).toBeGreaterThan(100);
+  expect(chart.valuePathWidth).toBeGreaterThan(300);
+  expect(chart.valuePathHeight).toBeGreaterThan(20);
+  expect(chart.scorePathWidth).toBeGreaterThan(300);
+  expect(chart.thresholdLines).toBe(1);
 }
 
 export interface OpenedReport {
