@@ -16,9 +16,12 @@
  * 3. Anomaly score: the average forest score of the newest `smoothPoints` points, as z standard
  *    deviations above that mean, turned into a log-scale likelihood in [0, 1]
  *    (lib/detect/likelihood.ts), or the newest point's own score read the same way and weighted
- *    down, whichever is higher. Each reading is capped by its precedents: how many of the
- *    segment's earlier points already reached it ({@link allowedPrecedents}). An hourly batch job's
- *    spike is isolated every time it happens, but it is not a 1-in-100,000 event.
+ *    down, or, when the window reaches back more than two days, the newest points' seasonal
+ *    residual (lib/detect/seasonal.ts: the value against the same time on earlier days) read the
+ *    same way against the fit segment's residuals and weighted down, whichever is highest. Each
+ *    reading is capped by its precedents: how many of the segment's earlier points already
+ *    reached it ({@link allowedPrecedents}). An hourly batch job's spike is isolated every time it
+ *    happens, but it is not a 1-in-100,000 event.
  * 4. Decision: anomalous when the score is at least `minScore`. The alert lifecycle then fires
  *    once, stays firing (without repeating) while the score stays high, and resolves after it.
  * 5. Onset score (the backtest's `anomaly_score`): the score, but 0 when any of the
@@ -31,6 +34,7 @@ import { seriesKey } from '../series-key.js';
 import type { Labels, Series } from '../sources/source.js';
 import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
 import { likelihoodScore, scoreDecades } from './likelihood.js';
+import { seasonalMinCalibrationPoints, smoothedSeasonalResiduals } from './seasonal.js';
 import { detectionSeed } from './seed.js';
 import { windowPoints } from './window.js';
 
@@ -60,6 +64,16 @@ export const calibrationPoints = 256;
  * the default `minScore`; one noisy point does not.
  */
 export const singlePointWeight = 0.75;
+
+/**
+ * The seasonal reading (how far the average of the newest `smoothPoints` points lies from the same
+ * time on earlier days, against the fit segment's own residuals) is multiplied by this: it
+ * reaches the default `minScore` only beyond about 1 in 10^8.3 (5.7 residual root mean squares),
+ * so a daily pattern that merely wobbles stays quiet while a peak that does not come at all fires
+ * within half an hour. NAB (bench/nab/RESULTS.md, fourth round), mean over three seeds: weight
+ * 0.7 / 0.65 / 0.6 / 0.55 give 61.32 / 61.24 / 61.84 / 61.92 (without the reading 59.67).
+ */
+export const seasonalWeight = 0.6;
 
 /**
  * Isolation Forest cannot extrapolate: a point beyond every value the trees were built on scores
@@ -102,6 +116,9 @@ export const precedentPoints = 2048;
 /** Smallest standard deviation of calibration scores (a perfectly regular series has ~0). */
 const minScoreSpread = 1e-6;
 
+/** Smallest spread of seasonal residuals (a perfectly repeating day has 0). */
+const minResidualSpread = 1e-9;
+
 /**
  * Work an evaluation can reuse from the previous one of the same series (the backtest keeps one
  * per series). Only pure results are kept: the forest and calibration of a fit segment (keyed by
@@ -127,6 +144,12 @@ interface FittedSegment {
   colMin: Float64Array;
   colMax: Float64Array;
   colSpread: Float64Array;
+  /**
+   * The segment's smoothed seasonal residuals (lib/detect/seasonal.ts): their root mean square and,
+   * ascending, the absolute residuals of the precedent points. Undefined when the segment does not
+   * reach back far enough for {@link seasonalMinCalibrationPoints} residuals (two days and more).
+   */
+  seasonal: { spread: number; precedents: Float64Array } | undefined;
 }
 
 export interface EvaluateOptions {
@@ -230,6 +253,7 @@ function fitSegment(
   fitEndMs: number,
   seed: number,
   detector: DetectionSettings,
+  spacingMs: number,
   cache: EvaluationCache | undefined,
 ): FittedSegment {
   const n = end - start;
@@ -242,7 +266,8 @@ function fitSegment(
   const stride = Math.ceil(n / calibrationPoints);
   const count = Math.ceil(n / stride);
   const calibrationRows = Int32Array.from({ length: count }, (_, r) => n - 1 - r * stride);
-  const [calibration, precedentScores] = scoreRows(forest, matrix, [calibrationRows, precedentRows(n)]) as [Float64Array, Float64Array];
+  const precedentList = precedentRows(n);
+  const [calibration, precedentScores] = scoreRows(forest, matrix, [calibrationRows, precedentList]) as [Float64Array, Float64Array];
   const cols = matrix.cols;
   let sum = 0;
   let sumSquares = 0;
@@ -280,6 +305,8 @@ function fitSegment(
     precedentAverages[i] = sum / m;
   }
   const fit: FittedSegment = {
+    // From the segment alone (not the window's older points): a function of the cache key.
+    seasonal: seasonalCalibration(slice(window, start, end), m, spacingMs, precedentList),
     key,
     forest,
     mean,
@@ -294,6 +321,32 @@ function fitSegment(
   };
   if (cache) cache.fit = fit;
   return fit;
+}
+
+/**
+ * The seasonal reading's calibration over a fit segment: the root mean square of its smoothed
+ * seasonal residuals (the residual of a daily pattern is centred on 0) and the sorted absolute
+ * residuals of the precedent rows.
+ */
+function seasonalCalibration(
+  segment: WindowPoints,
+  m: number,
+  spacingMs: number,
+  precedentList: Int32Array,
+): FittedSegment['seasonal'] {
+  const residuals = smoothedSeasonalResiduals(segment, 0, segment.values.length, m, spacingMs);
+  let sumSquares = 0;
+  let count = 0;
+  for (const r of residuals) {
+    if (Number.isNaN(r)) continue;
+    sumSquares += r * r;
+    count++;
+  }
+  if (count < seasonalMinCalibrationPoints) return undefined;
+  const precedents = Float64Array.from(precedentList, (row) => Math.abs(residuals[row]!))
+    .filter((r) => !Number.isNaN(r))
+    .sort();
+  return { spread: Math.max(minResidualSpread, Math.sqrt(sumSquares / count)), precedents };
 }
 
 /**
@@ -388,7 +441,7 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
     fitEndMs = options.windowEndMs;
   }
   const seed = detectionSeed(detector.name, series.labels, fitEndMs);
-  const fit = fitSegment(window, start, end, fitEndMs, seed, detector, options.cache);
+  const fit = fitSegment(window, start, end, fitEndMs, seed, detector, spacingMs, options.cache);
 
   // 2-3. Forest scores of the newest smoothPoints + suppressPoints points. Their features come
   // from the window's last points (enough to give each a full rolling look-back when the window
@@ -431,6 +484,13 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
     }
     excess[r] = e;
   }
+  const seasonalResiduals = fit.seasonal ? smoothedSeasonalResiduals(window, n - needed, n, m, spacingMs) : undefined;
+  const seasonalScoreAt = (r: number): number => {
+    if (!fit.seasonal || !seasonalResiduals) return 0;
+    const residual = Math.abs(seasonalResiduals[r]!);
+    if (Number.isNaN(residual)) return 0;
+    return capByPrecedents(likelihoodScore(residual / fit.seasonal.spread), residual, fit.seasonal.precedents);
+  };
   const boosted = (r: number): number => scores[r]! + extrapolationWeight * excess[r]! * fit.spread;
   const anomalyScoreAt = (r: number): number => {
     const from = Math.max(0, r - m + 1);
@@ -440,7 +500,7 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
     const single = boosted(r);
     const smoothed = capByPrecedents(likelihoodScore((average - fit.mean) / fit.spread), average, fit.precedentAverages);
     const alone = capByPrecedents(likelihoodScore((single - fit.mean) / fit.spread), single, fit.precedents);
-    return Math.max(smoothed, alone * singlePointWeight);
+    return Math.max(smoothed, alone * singlePointWeight, seasonalScoreAt(r) * seasonalWeight);
   };
   const score = anomalyScoreAt(needed - 1);
 
