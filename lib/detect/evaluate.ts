@@ -32,6 +32,7 @@ import type { DetectorConfig } from '../config/config.js';
 import { contaminationThreshold, fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
 import { seriesKey } from '../series-key.js';
 import type { Labels, Series } from '../sources/source.js';
+import { lowerBound, movingAverages } from './arrays.js';
 import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
 import { likelihoodScore, scoreDecades } from './likelihood.js';
 import { seasonalMinCalibrationPoints, smoothedSeasonalResiduals } from './seasonal.js';
@@ -298,12 +299,7 @@ function fitSegment(
     colSpread[c] = Math.max(1e-9, Math.sqrt(Math.max(0, colSq[c]! / n - mu * mu)));
   }
   const m = detector.smoothPoints;
-  const precedentAverages = new Float64Array(Math.max(0, precedentScores.length - m + 1));
-  for (let i = 0; i < precedentAverages.length; i++) {
-    let sum = 0;
-    for (let q = i; q < i + m; q++) sum += precedentScores[q]!;
-    precedentAverages[i] = sum / m;
-  }
+  const precedentAverages = movingAverages(precedentScores, m);
   const fit: FittedSegment = {
     // From the segment alone (not the window's older points): a function of the cache key.
     seasonal: seasonalCalibration(slice(window, start, end), m, spacingMs, precedentList),
@@ -384,14 +380,7 @@ function scoreRows(forest: IsolationForest, matrix: Matrix, lists: readonly Int3
  * {@link allowedPrecedents}.
  */
 function capByPrecedents(score: number, reading: number, sorted: Float64Array): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < reading) lo = mid + 1;
-    else hi = mid;
-  }
-  const beyondAllowed = sorted.length - lo - allowedPrecedents;
+  const beyondAllowed = sorted.length - lowerBound(sorted, sorted.length, reading) - allowedPrecedents;
   if (beyondAllowed <= 0) return score;
   return Math.min(score, -Math.log10(beyondAllowed / sorted.length) / scoreDecades);
 }

@@ -9,6 +9,7 @@
  * alone, so a run and a backtest that replay the same windows agree exactly. The default one-day
  * window has no earlier day in it: there is no residual and nothing changes.
  */
+import { lowerBound, movingAverages } from './arrays.js';
 import type { WindowPoints } from './features.js';
 
 export const dayMs = 86_400_000;
@@ -27,13 +28,7 @@ export const seasonalMinCalibrationPoints = 100;
  * spacing of it; -1 otherwise.
  */
 function nearestPoint(timestampsMs: Float64Array, before: number, targetMs: number, spacingMs: number): number {
-  let lo = 0;
-  let hi = before;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (timestampsMs[mid]! < targetMs) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(timestampsMs, before, targetMs);
   let best = -1;
   let bestGap = spacingMs / 2;
   for (const j of [lo - 1, lo]) {
@@ -73,13 +68,10 @@ export function seasonalResidual(window: WindowPoints, i: number, spacingMs: num
  */
 export function smoothedSeasonalResiduals(window: WindowPoints, from: number, to: number, m: number, spacingMs: number): Float64Array {
   const first = Math.max(0, from - m + 1);
-  const residuals = new Float64Array(to - first);
-  for (let i = first; i < to; i++) residuals[i - first] = seasonalResidual(window, i, spacingMs);
+  const residuals = Float64Array.from({ length: to - first }, (_, k) => seasonalResidual(window, first + k, spacingMs));
+  // Average k ends at window point first + k + m - 1; the points before m - 1 have none (NaN).
+  const averages = movingAverages(residuals, m);
   const out = new Float64Array(to - from).fill(Number.NaN);
-  for (let i = Math.max(from, m - 1); i < to; i++) {
-    let sum = 0;
-    for (let q = i - m + 1; q <= i; q++) sum += residuals[q - first]!;
-    out[i - from] = sum / m;
-  }
+  if (averages.length > 0) out.set(averages, first + m - 1 - from);
   return out;
 }
