@@ -16,7 +16,8 @@ import { detectionWindow } from './detect/window.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { AlertSink } from './sinks/sink.js';
-import type { Labels, MetricSource } from './sources/source.js';
+import type { Labels } from './series/index.js';
+import type { MetricSource } from './sources/source.js';
 import type { ScoreWriter } from './write-back/score-writer.js';
 
 export interface RunDependencies {

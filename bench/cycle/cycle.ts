@@ -22,7 +22,8 @@ import type { StateStore } from '../../lib/alerts/state-store.js';
 import { runDetection, type RunSummary } from '../../lib/run.js';
 import { createRuntime } from '../../lib/runtime.js';
 import type { AlertSink } from '../../lib/sinks/sink.js';
-import type { MetricSource, Series } from '../../lib/sources/source.js';
+import type { Series } from '../../lib/series/index.js';
+import type { MetricSource } from '../../lib/sources/source.js';
 import { benchEndS, benchMetric, stepSeconds } from './data.js';
 import { median } from '../stats.js';
 

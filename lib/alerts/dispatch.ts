@@ -25,9 +25,8 @@
 import { mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { seriesKey } from '../series-key.js';
+import { seriesKey, type Labels } from '../series/index.js';
 import type { AlertSink, DeliveryResult, Notification } from '../sinks/sink.js';
-import type { Labels } from '../sources/source.js';
 import {
   evaluateAbsent,
   evaluateAlert,

@@ -10,8 +10,7 @@
  * Pending deliveries of the previous state are carried over untouched.
  */
 import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
-import type { Labels } from '../sources/source.js';
-import { seriesKey } from '../series-key.js';
+import { type Labels, seriesKey } from '../series/index.js';
 import { formatNumber } from '../sinks/format.js';
 import type { AlertState } from './state-store.js';
 
@@ -86,13 +85,8 @@ export function graphUrl(prometheusUrl: string | undefined, query: string): stri
   return `${base.protocol}//${base.host}${path}/graph?g0.expr=${encodeURIComponent(query)}&g0.tab=0`;
 }
 
-/** `{job="api",path="/"}` for a summary; `{}` for a series without labels. */
-function labelText(labels: Labels): string {
-  return seriesKey(labels);
-}
-
 function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
-  const series = labelText(labels);
+  const series = seriesKey(labels);
   if (kind === 'resolved') return `Resolved: ${detector} ${series} is back to normal`;
   const numbers = last
     ? `: score ${formatNumber(last.score)} >= threshold ${formatNumber(last.threshold)}, value ${formatNumber(last.value)}`

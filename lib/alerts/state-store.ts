@@ -7,7 +7,7 @@
  * (EventBridge delivers at least once; a slow run can overlap the next) cannot both claim the
  * same transition. A run that loses the race leaves that series to the winner.
  */
-import type { Labels } from '../sources/source.js';
+import type { Labels } from '../series/index.js';
 import type { Notification } from '../sinks/sink.js';
 
 /** A notification one sink has not yet accepted. Kept until delivered: nothing is dropped. */

@@ -21,7 +21,7 @@ import { redactUrl } from '../redact.js';
 import { writeBacktestReport, type ReportSeries } from '../report/html-report.js';
 import { SourceError } from '../sources/errors.js';
 import { createPrometheusSource } from '../sources/prometheus/prometheus-source.js';
-import type { Labels, Series } from '../sources/source.js';
+import { seriesName, type Labels, type Series } from '../series/index.js';
 import type { Command, CommandIo } from './command.js';
 import { createProgressBar, type ProgressBar } from './progress.js';
 
@@ -301,23 +301,6 @@ function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/**
- * A series as Prometheus prints it: `name{a="b",c="d"}`, labels sorted, values escaped as in
- * PromQL; `{a="b"}` when the query dropped the metric name (sum by, rate), `{}` for no labels.
- */
-export function formatSeriesName(labels: Labels): string {
-  const name = labels.__name__ ?? '';
-  const pairs = Object.keys(labels)
-    .filter((key) => key !== '__name__')
-    .sort()
-    .map((key) => `${key}="${escapeLabelValue(labels[key]!)}"`);
-  return pairs.length === 0 && name !== '' ? name : `${name}{${pairs.join(',')}}`;
-}
-
 function rowCells(row: BacktestRow): string {
   return `${String(row.value)},${formatScore(row.anomalyScore)},${row.alert}`;
 }
@@ -486,7 +469,7 @@ async function backtestPrometheus(io: CommandIo, options: Options, loaded: Setti
     return 1;
   }
   // Prometheus' own order is by labels already; sort so the output never depends on it.
-  const named = series.map((s) => ({ ...s, name: formatSeriesName(s.labels) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const named = series.map((s) => ({ ...s, name: seriesName(s.labels) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const results = await replayAll(io, named, settings, stepSeconds * 1000);
   const replayed: Replayed[] = named.map((s, i) => ({
     name: s.name,

@@ -21,7 +21,7 @@ import {
 } from '../alerts/lifecycle.js';
 import type { AlertState } from '../alerts/state-store.js';
 import { InputError } from '../errors.js';
-import type { Labels } from '../sources/source.js';
+import type { Labels } from '../series/index.js';
 import { evaluateSeries, type EvaluationCache } from './evaluate.js';
 import { medianSpacingMs, windowPoints } from './window.js';
 

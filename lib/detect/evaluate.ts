@@ -30,8 +30,7 @@
  */
 import type { DetectorConfig } from '../config/config.js';
 import { contaminationThreshold, fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
-import { seriesKey } from '../series-key.js';
-import type { Labels, Series } from '../sources/source.js';
+import { seriesKey, type Labels, type Series } from '../series/index.js';
 import { lowerBound, movingAverages } from './arrays.js';
 import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
 import { likelihoodScore, scoreDecades } from './likelihood.js';

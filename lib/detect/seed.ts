@@ -1,5 +1,4 @@
-import { fnv1a32, seriesKey } from '../series-key.js';
-import type { Labels } from '../sources/source.js';
+import { fnv1a32, seriesKey, type Labels } from '../series/index.js';
 
 /**
  * The forest seed of one evaluation: a uint32 from the detector name, the series' labels and

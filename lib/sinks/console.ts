@@ -4,7 +4,8 @@
  * Writing to a stream cannot fail in a way a retry would fix, so every notification counts as
  * delivered.
  */
-import { formatNumber, iso, kindTitle, labelList } from './format.js';
+import { labelList } from '../series/index.js';
+import { formatNumber, iso, kindTitle } from './format.js';
 import type { AlertSink, Notification } from './sink.js';
 
 export interface ConsoleSinkOptions {

@@ -26,9 +26,3 @@ export function formatNumber(value: number): string {
   return value.toPrecision(4).replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
 }
 
-/** `job="api", instance="a:9100"` in label-name order; `(no labels)` when empty. */
-export function labelList(labels: Readonly<Record<string, string>>): string {
-  const names = Object.keys(labels).sort();
-  if (names.length === 0) return '(no labels)';
-  return names.map((name) => `${name}=${JSON.stringify(labels[name])}`).join(', ');
-}

@@ -3,7 +3,7 @@
  * (generic JSON), console. Each is made by `createX(options, deps)` and passes the shared
  * contract test in test/unit/sinks/sink-contract.ts (retry, timeout, no secret in logs).
  */
-import type { Labels } from '../sources/source.js';
+import type { Labels } from '../series/index.js';
 
 export type NotificationKind = 'firing' | 'repeat' | 'resolved';
 export type Severity = 'info' | 'warning' | 'critical';

@@ -4,7 +4,8 @@
  * Slack's limits: 50 blocks per message, 3,000 characters per section text, 150 per header;
  * a batch over 50 blocks becomes several messages, each its own delivery.
  */
-import { formatNumber, iso, kindTitle, labelList, truncate } from './format.js';
+import { labelList } from '../series/index.js';
+import { formatNumber, iso, kindTitle, truncate } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions, type Message } from './http-delivery.js';
 import type { AlertSink, Notification } from './sink.js';
 

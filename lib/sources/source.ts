@@ -3,18 +3,7 @@
  * (HTTP API, with bearer/basic/SigV4 auth) and `file` (recorded `query_range` responses).
  * No axios or AWS type crosses this port.
  */
-
-/** Label set of one series, as Prometheus returns it (`__name__` included when present). */
-export type Labels = Readonly<Record<string, string>>;
-
-/** One series over a window. Timestamps are Unix milliseconds, ascending; values finite. */
-export interface Series {
-  labels: Labels;
-  timestampsMs: Float64Array;
-  values: Float64Array;
-  /** Samples dropped because they were NaN, +Inf or -Inf. */
-  droppedNonFinite: number;
-}
+import type { Series } from '../series/index.js';
 
 export interface RangeQuery {
   query: string;

@@ -16,7 +16,8 @@ import { errorMessage } from '../../errors.js';
 import { SourceError, shortQuery } from '../errors.js';
 import { MatrixShapeError, joinSeries, readMatrix, type MatrixSeries } from '../prometheus/matrix.js';
 import { alignRange } from '../prometheus/time-range.js';
-import type { MetricSource, RangeQuery, Series } from '../source.js';
+import type { Series } from '../../series/index.js';
+import type { MetricSource, RangeQuery } from '../source.js';
 
 export interface FileSourceOptions {
   /** The recording file. */

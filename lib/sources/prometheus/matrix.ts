@@ -2,8 +2,7 @@
  * The `query_range` answer (`{status, data: {resultType: "matrix", result}}`) turned into
  * Series. Shared by the HTTP source and the file source, which stores the same shape.
  */
-import { seriesKey } from '../../series-key.js';
-import type { Labels, Series } from '../source.js';
+import { seriesKey, type Labels, type Series } from '../../series/index.js';
 
 export interface MatrixSeries {
   labels: Labels;

@@ -14,7 +14,8 @@ import { isRetryableStatus, type RetryOptions } from '../../http/retry-policy.js
 import type { Logger } from '../../log.js';
 import { resolveSecret as defaultResolveSecret } from '../../secrets/resolve-secret.js';
 import { SourceError, shortQuery } from '../errors.js';
-import type { MetricSource, RangeQuery, Series } from '../source.js';
+import type { Series } from '../../series/index.js';
+import type { MetricSource, RangeQuery } from '../source.js';
 import { MatrixShapeError, joinSeries, prometheusErrorOf, readMatrix, type MatrixSeries } from './matrix.js';
 import { defaultCredentialsProvider, signRequest, type AwsCredentialsProvider } from './sigv4.js';
 import { alignRange, maxPointsPerRequest, splitRange } from './time-range.js';

@@ -9,7 +9,7 @@ import type { AlertDetector, Verdict } from '../../../lib/alerts/lifecycle.js';
 import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.js';
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { createMemoryLogger } from '../../../lib/log.js';
-import { seriesKey } from '../../../lib/series-key.js';
+import { seriesKey } from '../../../lib/series/index.js';
 import type { AlertSink, DeliveryResult, Notification } from '../../../lib/sinks/sink.js';
 
 const minuteMs = 60_000;

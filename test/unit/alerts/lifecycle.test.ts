@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from '../../../lib/alerts/lifecycle.js';
 import type { AlertState } from '../../../lib/alerts/state-store.js';
-import { seriesKey } from '../../../lib/series-key.js';
+import { seriesKey } from '../../../lib/series/index.js';
 
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);

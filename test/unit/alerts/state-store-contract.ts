@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertState, PendingDelivery, StateStore } from '../../../lib/alerts/state-store.js';
 import type { Notification } from '../../../lib/sinks/sink.js';
-import { seriesKey } from '../../../lib/series-key.js';
+import { seriesKey } from '../../../lib/series/index.js';
 
 export interface StateStoreFixture {
   store: StateStore;

@@ -1,6 +1,6 @@
 /** Seeded synthetic series for the detection tests (never Math.random: tests must be reproducible). */
 import { Mulberry32 } from '../../../lib/forest/index.js';
-import type { Labels, Series } from '../../../lib/sources/source.js';
+import type { Labels, Series } from '../../../lib/series/index.js';
 
 /** Standard normal draws from a seeded generator (Box-Muller). */
 export function gaussian(seed: number): () => number {
