@@ -3,7 +3,7 @@
  * Config into the adapters runDetection() needs. Entry points override what their platform
  * provides (the Lambda hands in the webhook secret fetched by middy, a DynamoDB client).
  */
-import { createStateStore, type StateStoreFactories } from './alerts/create-state-store.js';
+import { createStateStore, type StateStoreAdapters } from './alerts/state-store-registry.js';
 import { createPrometheusStateStore } from './alerts/prometheus-state-store.js';
 import type { StateStore } from './alerts/state-store.js';
 import type { Config, SecretRef } from './config/config.js';
@@ -40,7 +40,7 @@ export interface RuntimeDeps {
   /** A ready store (the Lambda's DynamoDB store, a test's memory store); else built from config. */
   store?: StateStore;
   /** Adapters for `dynamodb` and `prometheus` stores, which pull in extra SDKs (entry points wire them). */
-  storeFactories?: StateStoreFactories;
+  storeAdapters?: StateStoreAdapters;
   /**
    * Receives every secret value resolved, so a logger built on the same array redacts them
    * from every line (createLogger({ secrets })).
@@ -69,7 +69,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
       resolveSecret: (ref, { signal }) => resolveAndRemember(ref, signal),
       ...deps.remoteWrite,
     });
-  const storeFactories: StateStoreFactories = {
+  const storeAdapters: StateStoreAdapters = {
     prometheus: (storeConfig) =>
       createPrometheusStateStore(
         { ...(storeConfig.lookbackMinutes !== undefined ? { lookbackMinutes: storeConfig.lookbackMinutes } : {}) },
@@ -85,9 +85,9 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
           writer: remoteWriter(),
         },
       ),
-    ...deps.storeFactories,
+    ...deps.storeAdapters,
   };
-  const store = deps.store ?? createStateStore(config.alerts.stateStore, storeFactories);
+  const store = deps.store ?? createStateStore(config.alerts.stateStore, storeAdapters);
   const built = await createSinks(config.alerts, {
     logger: deps.logger,
     secrets: secretDeps,

@@ -5,7 +5,7 @@
  */
 import type { DetectorConfig } from '../../lib/config/config.js';
 import { backtestSeries } from '../../lib/detect/backtest.js';
-import { defaultDetector } from '../../lib/detect/defaults.js';
+import { defaultDetector } from '../../lib/config/detector-defaults.js';
 import { InputError } from '../../lib/errors.js';
 import { readNabDataFile, readNabWindows, readReferenceScores } from './corpus.js';
 

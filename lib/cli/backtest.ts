@@ -15,7 +15,7 @@ import { loadConfig } from '../config/load-config.js';
 import { configDefaults } from '../config/schema.js';
 import { CsvError, parseNumericCsv } from '../csv/index.js';
 import { backtestSeries, type BacktestResult, type BacktestRow } from '../detect/backtest.js';
-import { defaultDetector } from '../detect/defaults.js';
+import { defaultDetector } from '../config/detector-defaults.js';
 import { AiopsError, InputError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { writeBacktestReport, type ReportSeries } from '../report/html-report.js';

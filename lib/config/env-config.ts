@@ -5,7 +5,7 @@
  * would hold, so one schema checks both.
  */
 import { ConfigError } from './errors.js';
-import { inferSinkType, sinkTypeOfFormat, webhookFormats, type WebhookFormat } from './webhook-format.js';
+import { inferSinkType, sinkTypeOfFormat, webhookFormatNames, type SinkType } from '../sinks/registry.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,6 +55,23 @@ function numberOrText(text: string): number | string {
 }
 
 /**
+ * The sink type `WEBHOOK_FORMAT` chooses (slack, teams, alertmanager, generic: the sink
+ * registry's formats); undefined when it is not set. Throws {@link ConfigError} naming the
+ * variable for an unknown value.
+ */
+export function webhookFormatOf(env: Env): SinkType | undefined {
+  const format = isSet(env, 'WEBHOOK_FORMAT') ? (env.WEBHOOK_FORMAT ?? '').trim().toLowerCase() : undefined;
+  if (format === undefined) return undefined;
+  const type = sinkTypeOfFormat(format);
+  if (type === undefined) {
+    throw new ConfigError('environment', [
+      `WEBHOOK_FORMAT: must be one of ${webhookFormatNames.join(', ')} (got ${JSON.stringify(format)})`,
+    ]);
+  }
+  return type;
+}
+
+/**
  * The config object the environment describes. The webhook URL itself never enters it: the
  * sink gets `{ env: 'ALERT_WEBHOOK' }`, resolved when sending. Throws {@link ConfigError} for
  * an unknown WEBHOOK_FORMAT (the one variable checked here, as it chooses the sink type).
@@ -76,15 +93,10 @@ export function configObjectFromEnv(env: Env): Record<string, unknown> {
   const stateStore = get('STATE_STORE');
   if (stateStore !== undefined) alerts.stateStore = stateStore;
   const webhook = get('ALERT_WEBHOOK');
-  const format = get('WEBHOOK_FORMAT')?.toLowerCase();
-  if (format !== undefined && !(webhookFormats as readonly string[]).includes(format)) {
-    throw new ConfigError('environment', [
-      `WEBHOOK_FORMAT: must be one of slack, teams, alertmanager, generic (got ${JSON.stringify(format)})`,
-    ]);
-  }
+  const format = webhookFormatOf(env);
   if (webhook !== undefined) {
     // The value is read here only to guess its format; it is not kept.
-    const type = format !== undefined ? sinkTypeOfFormat(format as WebhookFormat) : inferSinkType(webhook);
+    const type = format ?? inferSinkType(webhook);
     alerts.sinks = [{ name: type, type, url: { env: 'ALERT_WEBHOOK' } }];
   } else if (format !== undefined) {
     throw new ConfigError('environment', ['WEBHOOK_FORMAT: is set but ALERT_WEBHOOK is not; set the webhook URL too']);

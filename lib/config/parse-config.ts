@@ -5,17 +5,12 @@
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { z } from 'zod';
-import type {
-  Config,
-  PrometheusAuth,
-  PrometheusConfig,
-  SecretRef,
-  SinkConfig,
-  StateStoreConfig,
-} from './config.js';
+import { stateStoreKinds } from '../alerts/state-store-registry.js';
+import { apsRegionOf } from '../aws/aps-workspace.js';
+import type { Config, SecretRef, StateStoreConfig } from './config.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
-import { configDefaults, configSchema, type ParsedConfig } from './schema.js';
+import { configDefaults, configSchema } from './schema.js';
 
 export interface ParseConfigOptions {
   /** Where the object came from, for the error message: a file path or `environment`. */
@@ -35,28 +30,17 @@ export interface ParseConfigOptions {
   describePath?: (path: string) => string;
 }
 
-/** `aps-workspaces.<region>.amazonaws.com` (and its FIPS / dual-stack variants). */
-const apsHostPattern = /^aps-workspaces(?:-fips)?\.([a-z0-9-]+)\.(?:api\.aws|amazonaws\.com(?:\.cn)?)$/i;
-
-/** The AWS region of an Amazon Managed Service for Prometheus workspace URL, or undefined. */
-export function apsRegionOf(url: string): string | undefined {
-  try {
-    return apsHostPattern.exec(new URL(url).hostname)?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Checks `input` against the schema and the cross-key rules and returns the frozen Config.
  * Throws {@link ConfigError} listing every problem by path.
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions): Config {
   const describe = options.describePath ?? ((path: string) => path);
-  const result = configSchema.safeParse(input, { reportInput: true });
+  const completed = withDefaultStateStore(input, options.defaultStateStore);
+  const result = configSchema.safeParse(completed, { reportInput: true });
   const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
   // Cross-key rules read the raw input so they are reported even when other keys failed.
-  problems.push(...crossKeyProblems(input));
+  problems.push(...crossKeyProblems(completed));
   if (problems.length > 0 || !result.success) {
     const renamed = problems.map((problem) => {
       const colon = problem.indexOf(': ');
@@ -64,79 +48,49 @@ export function parseConfig(input: unknown, options: ParseConfigOptions): Config
     });
     throw new ConfigError(options.source, [...new Set(renamed)]);
   }
-  return deepFreeze(toConfig(result.data, options));
+  return deepFreeze(options.baseDir !== undefined ? resolvePaths(result.data, options.baseDir) : result.data);
 }
 
-function toConfig(parsed: ParsedConfig, options: ParseConfigOptions): Config {
-  const path = (p: string): string =>
-    options.baseDir !== undefined && !isAbsolute(p) ? resolvePath(options.baseDir, p) : p;
-  const secret = (ref: SecretRef): SecretRef => ('file' in ref ? { file: path(ref.file) } : ref);
+/** `input` with `alerts.stateStore` set to `store` when it names none (the loader's default differs by entry point). */
+function withDefaultStateStore(input: unknown, store: StateStoreConfig | undefined): unknown {
+  if (store === undefined || !isRecord(input)) return input;
+  const alerts = input.alerts ?? {};
+  if (!isRecord(alerts) || alerts.stateStore !== undefined) return input;
+  return { ...input, alerts: { ...alerts, stateStore: store } };
+}
 
-  const p = parsed.prometheus;
-  const url = (p.url ?? configDefaults.prometheusUrl).replace(/\/+$/, '');
-  const prometheus: PrometheusConfig = {
-    url,
-    auth: toAuth(p.auth, url, secret),
-    headers: p.headers,
-    ...(p.caFile !== undefined ? { caFile: path(p.caFile) } : {}),
-    timeoutMs: p.timeoutMs,
-    retries: p.retries,
-    ...(p.remoteWriteUrl !== undefined ? { remoteWriteUrl: p.remoteWriteUrl } : {}),
-    ...(p.recording ? { recording: { path: path(p.recording.path), rebase: p.recording.rebase } } : {}),
-  };
-
-  const sinks: SinkConfig[] = parsed.alerts.sinks.map((sink) => ({
-    name: sink.name ?? sink.type,
-    type: sink.type,
-    ...('url' in sink ? { url: secret(sink.url) } : {}),
-    ...('signingSecret' in sink && sink.signingSecret ? { signingSecret: secret(sink.signingSecret) } : {}),
-    timeoutMs: sink.timeoutMs,
-    retries: sink.retries,
-  }));
-  if (sinks.length === 0) {
-    sinks.push({ name: 'console', type: 'console', timeoutMs: configDefaults.sinkTimeoutMs, retries: 0 });
-  }
-
-  const store = parsed.alerts.stateStore ?? options.defaultStateStore ?? { type: 'memory' };
-  const stateStore: StateStoreConfig = store.type === 'file' ? { type: 'file', path: path(store.path) } : store;
-
+/**
+ * Relative paths in the config (`caFile`, `recording.path`, a file state store, `{ file }`
+ * secrets) resolved against `baseDir`, the config file's own folder.
+ */
+function resolvePaths(config: Config, baseDir: string): Config {
+  const path = (p: string): string => (isAbsolute(p) ? p : resolvePath(baseDir, p));
+  const secret = <Ref extends SecretRef | undefined>(ref: Ref): Ref => (ref !== undefined && 'file' in ref ? { file: path(ref.file) } : ref) as Ref;
+  const { prometheus, alerts } = config;
+  const auth = prometheus.auth;
+  const store = alerts.stateStore;
+  const storeKind = stateStoreKinds.find((kind) => kind.type === store.type);
+  const storePaths = Object.fromEntries(
+    (storeKind?.pathKeys ?? []).map((key) => [key, path((store as Record<string, unknown>)[key] as string)]),
+  );
   return {
-    prometheus,
-    detectors: parsed.detectors,
-    alerts: {
-      repeatIntervalMinutes: parsed.alerts.repeatIntervalMinutes,
-      resolveAfter: parsed.alerts.resolveAfter,
-      sendResolved: parsed.alerts.sendResolved,
-      stateStore,
-      sinks,
+    ...config,
+    prometheus: {
+      ...prometheus,
+      auth: auth.type === 'bearer' ? { ...auth, token: secret(auth.token) } : auth.type === 'basic' ? { ...auth, password: secret(auth.password) } : auth,
+      ...(prometheus.caFile !== undefined ? { caFile: path(prometheus.caFile) } : {}),
+      ...(prometheus.recording ? { recording: { ...prometheus.recording, path: path(prometheus.recording.path) } } : {}),
     },
-    concurrency: parsed.concurrency,
-    logLevel: parsed.logLevel,
-    ...(parsed.writeBack ? { writeBack: { enabled: parsed.writeBack.enabled } } : {}),
+    alerts: {
+      ...alerts,
+      stateStore: { ...store, ...storePaths },
+      sinks: alerts.sinks.map((sink) => ({
+        ...sink,
+        ...('url' in sink ? { url: secret(sink.url) } : {}),
+        ...('signingSecret' in sink && sink.signingSecret !== undefined ? { signingSecret: secret(sink.signingSecret) } : {}),
+      })),
+    },
   };
-}
-
-function toAuth(
-  auth: ParsedConfig['prometheus']['auth'],
-  url: string,
-  secret: (ref: SecretRef) => SecretRef,
-): PrometheusAuth {
-  const apsRegion = apsRegionOf(url);
-  if (auth === undefined) {
-    // An Amazon Managed Prometheus workspace only answers signed requests: sign unless told otherwise.
-    return apsRegion !== undefined ? { type: 'sigv4', region: apsRegion, service: 'aps' } : { type: 'none' };
-  }
-  switch (auth.type) {
-    case 'none':
-      return auth;
-    case 'bearer':
-      return { type: 'bearer', token: secret(auth.token) };
-    case 'basic':
-      return { type: 'basic', username: auth.username, password: secret(auth.password) };
-    case 'sigv4':
-      // crossKeyProblems reported a missing region already; the fallback is never used.
-      return { type: 'sigv4', region: auth.region ?? apsRegion ?? '', service: auth.service };
-  }
 }
 
 type Issue = z.core.$ZodIssue;

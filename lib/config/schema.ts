@@ -1,15 +1,21 @@
 /**
- * The one configuration schema (zod 4). It describes what a YAML file (or the object built
- * from the seed's environment variables) may contain, fills the documented defaults and checks
- * every key; lib/config/parse-config.ts turns its output into the frozen {@link Config}.
- * Every object is strict: an unknown key (a typo) is an error, not silently ignored.
+ * The one configuration schema (zod 4): what a YAML file (or the object built from the seed's
+ * environment variables) may contain. It checks every key, fills every default and derives what
+ * follows from other keys (an Amazon Managed Prometheus URL signs its requests, a sink without a
+ * name is named after its type), so its output is the configuration every module reads: the
+ * types in lib/config/config.ts are `z.output` of these schemas. Sinks and state stores bring
+ * their own keys from their registries. Every object is strict: an unknown key (a typo) is an
+ * error, not silently ignored.
  */
 import * as z from 'zod';
-import { featureNames } from '../detect/features.js';
-import type { FeatureName } from './config.js';
-import { parseDuration, type DurationUnit } from './duration.js';
+import { stateStoreKinds } from '../alerts/state-store-registry.js';
+import { apsRegionOf } from '../aws/aps-workspace.js';
+import { featureNames, type FeatureName } from '../detect/features.js';
+import { sinkCommonShape, sinkKinds } from '../sinks/registry.js';
+import type { Severity } from '../sinks/sink.js';
+import { boolean, duration, entrySchemas, httpUrl, integer, labelName, nonEmpty, oneOf, secretRefSchema, type SecretRef } from './fields.js';
 
-/** Defaults, one place; README's configuration table quotes these. */
+/** Defaults, one place; docs/configuration.md quotes these. */
 export const configDefaults = {
   prometheusUrl: 'http://localhost:9090',
   prometheusTimeoutMs: 10_000,
@@ -21,10 +27,10 @@ export const configDefaults = {
   contamination: 0.05,
   // On the calibrated log-likelihood scale (lib/detect/likelihood.ts): 0.5 is a 1-in-100,000
   // forest score for the series. NAB's optimal threshold for these defaults is 0.498; healthy
-  // Gaussian noise reaches 0.5 in about 1 evaluation in 860 (README "What it costs").
+  // Gaussian noise reaches 0.5 in about 1 evaluation in 860 (docs/detection.md, "What it costs").
   minScore: 0.5,
   forEvaluations: 1,
-  features: ['value', 'diff', 'deviation', 'stddev'] as const,
+  features: ['value', 'diff', 'deviation', 'stddev'] as const satisfies readonly FeatureName[],
   trees: 100,
   maxSamples: 256,
   refitEveryPoints: 10,
@@ -34,62 +40,9 @@ export const configDefaults = {
   repeatIntervalMinutes: 240,
   resolveAfter: 2,
   sendResolved: true,
-  sinkTimeoutMs: 10_000,
-  sinkRetries: 3,
-  dynamodbTtlDays: 30,
   concurrency: 4,
   logLevel: 'info' as const,
 };
-
-const unitWords: Record<DurationUnit, string> = { ms: 'milliseconds', s: 'seconds', min: 'minutes' };
-
-/** A positive duration in `unit`: a number, or a string such as `60s`, `5m`, `1h30m`. */
-function duration(unit: DurationUnit) {
-  return z
-    .union([z.number(), z.string()], { error: `must be a number of ${unitWords[unit]} or a duration such as 60s, 5m, 1h` })
-    .transform((value, ctx) => {
-      const parsed = parseDuration(value, unit);
-      if (parsed === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be a number of ${unitWords[unit]} or a duration such as 60s, 5m, 1h (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    })
-    .pipe(z.number().gt(0, { error: 'must be > 0' }));
-}
-
-function integer(min: number) {
-  return z
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .gte(min, { error: `must be >= ${min}` });
-}
-
-const nonEmpty = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' });
-
-/** Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`. */
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'label names must match [a-zA-Z_][a-zA-Z0-9_]*' });
-
-/**
- * Where a secret comes from. A bare string is shorthand for `{ value: ... }` (kept out of logs
- * like the others, but README recommends `env` or `file`).
- */
-export const secretRefSchema = z.union(
-  [
-    z.string().min(1).transform((value) => ({ value })),
-    z.strictObject({ env: nonEmpty }),
-    z.strictObject({ file: nonEmpty }),
-    z.strictObject({ secretsManager: nonEmpty }),
-    z.strictObject({ value: nonEmpty }),
-  ],
-  {
-    error: (issue) =>
-      issue.input === undefined ? 'is required' : 'must be { env: NAME }, { file: PATH }, { secretsManager: ID } or { value: ... }',
-  },
-);
 
 const authSchema = z.discriminatedUnion(
   'type',
@@ -107,25 +60,50 @@ const authSchema = z.discriminatedUnion(
   { error: 'must be one of none, bearer, basic, sigv4' },
 );
 
-const httpUrl = z
-  .string({ error: 'must be a URL' })
-  .refine((value) => /^https?:\/\/[^/]/i.test(value) && URL.canParse(value), { error: 'must be an http:// or https:// URL' });
-
-const prometheusSchema = z.strictObject({
-  url: httpUrl.optional(),
-  auth: authSchema.optional(),
-  headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).default({}),
-  caFile: nonEmpty.optional(),
-  timeoutMs: duration('ms').default(configDefaults.prometheusTimeoutMs),
-  retries: integer(0).default(configDefaults.prometheusRetries),
-  remoteWriteUrl: httpUrl.optional(),
-  recording: z
-    .strictObject({
-      path: nonEmpty,
-      rebase: z.boolean({ error: 'must be true or false' }).default(configDefaults.recordingRebase),
-    })
-    .optional(),
-});
+const prometheusSchema = z
+  .strictObject({
+    /** Base URL (path prefix included). With `recording`, only used for graph links. */
+    url: httpUrl.default(configDefaults.prometheusUrl),
+    auth: authSchema.optional(),
+    headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).default({}),
+    /** PEM bundle to trust in addition to the system CAs. */
+    caFile: nonEmpty.optional(),
+    timeoutMs: duration('ms').default(configDefaults.prometheusTimeoutMs),
+    retries: integer(0).default(configDefaults.prometheusRetries),
+    /**
+     * Remote write endpoint for written-back scores and the `prometheus` state store. Absent:
+     * derived from `url` (`/api/v1/write`, or `/api/v1/remote_write` for Amazon Managed
+     * Prometheus). Auth, headers, timeout and retries are the ones above.
+     */
+    remoteWriteUrl: httpUrl.optional(),
+    /**
+     * Recorded `query_range` responses served instead of a live Prometheus (lib/sources/file):
+     * the embedded demo and offline replays. When set, `url` is never contacted.
+     */
+    recording: z
+      .strictObject({
+        path: nonEmpty,
+        /** Shift the recording so its newest sample lands on the requested window's end. */
+        rebase: boolean.default(configDefaults.recordingRebase),
+      })
+      .optional(),
+  })
+  .transform(({ auth, ...prometheus }) => {
+    const url = prometheus.url.replace(/\/+$/, '');
+    const apsRegion = apsRegionOf(url);
+    // An Amazon Managed Prometheus workspace only answers signed requests: sign unless told
+    // otherwise. A sigv4 region missing for another URL is reported by parseConfig's cross-key
+    // rules, so the empty fallback is never used.
+    const resolved =
+      auth === undefined
+        ? apsRegion !== undefined
+          ? { type: 'sigv4' as const, region: apsRegion, service: 'aps' }
+          : { type: 'none' as const }
+        : auth.type === 'sigv4'
+          ? { ...auth, region: auth.region ?? apsRegion ?? '' }
+          : auth;
+    return { ...prometheus, url, auth: resolved };
+  });
 
 const contaminationMessage = "must be 'auto' or a fraction in (0, 0.5]";
 const contaminationSchema = z.union(
@@ -137,14 +115,24 @@ const featureSchema = z.enum(featureNames as [FeatureName, ...FeatureName[]], {
   error: `features must be one of ${featureNames.join(', ')}`,
 });
 
+const scoreSchema = z.number({ error: 'must be a number' }).gte(0, { error: 'must be in [0, 1]' }).lte(1, { error: 'must be in [0, 1]' });
+
+const severities = ['info', 'warning', 'critical'] as const satisfies readonly Severity[];
+
 export const detectorSchema = z.strictObject({
   name: nonEmpty,
   query: nonEmpty,
   windowMinutes: duration('min').default(configDefaults.windowMinutes),
   stepSeconds: duration('s').default(configDefaults.stepSeconds),
   minPoints: integer(2).default(configDefaults.minPoints),
+  /** `auto` (score > 0.5) or the fraction of a window treated as anomalous, in (0, 0.5]. */
   contamination: contaminationSchema.default(configDefaults.contamination),
-  minScore: z.number({ error: 'must be a number' }).gte(0, { error: 'must be in [0, 1]' }).lte(1, { error: 'must be in [0, 1]' }).default(configDefaults.minScore),
+  /**
+   * The anomaly score (a likelihood on a log scale, see lib/detect/likelihood.ts) at which the
+   * newest point counts as anomalous now; also the score after which `suppressPoints` follow.
+   */
+  minScore: scoreSchema.default(configDefaults.minScore),
+  /** Consecutive anomalous evaluations before an alert fires. */
   forEvaluations: integer(1).default(configDefaults.forEvaluations),
   features: z
     .array(featureSchema)
@@ -153,73 +141,76 @@ export const detectorSchema = z.strictObject({
     .default([...configDefaults.features]),
   trees: integer(1).default(configDefaults.trees),
   maxSamples: integer(2).default(configDefaults.maxSamples),
+  /** The forest is refitted when the window end crosses a multiple of this many steps. */
   refitEveryPoints: integer(1).default(configDefaults.refitEveryPoints),
+  /** The anomaly score judges the average forest score of this many newest points. */
   smoothPoints: integer(1).default(configDefaults.smoothPoints),
+  /** After a point reaches `minScore`, this many following points score 0 (one report per onset). */
   suppressPoints: integer(0).default(configDefaults.suppressPoints),
-  severity: z.enum(['info', 'warning', 'critical'], { error: 'must be info, warning or critical' }).default(configDefaults.severity),
+  severity: z.enum(severities, { error: 'must be info, warning or critical' }).default(configDefaults.severity),
   labels: z.record(labelName, z.string({ error: 'label values must be strings' })).default({}),
 });
 
+/** The state-store forms people write, for messages: `memory, file:PATH, dynamodb:TABLE, prometheus`. */
+const stateStoreForms = stateStoreKinds.map((kind) =>
+  kind.shorthandKey !== undefined ? `${kind.type}:${kind.shorthandKey.toUpperCase()}` : kind.type,
+);
+
 const stateStoreObject = z.discriminatedUnion(
   'type',
-  [
-    z.strictObject({ type: z.literal('memory') }),
-    z.strictObject({ type: z.literal('file'), path: nonEmpty }),
-    z.strictObject({
-      type: z.literal('dynamodb'),
-      table: nonEmpty,
-      region: nonEmpty.optional(),
-      ttlDays: integer(1).default(configDefaults.dynamodbTtlDays),
-    }),
-    z.strictObject({ type: z.literal('prometheus'), lookbackMinutes: duration('min').optional() }),
-  ],
-  { error: 'must be one of memory, file, dynamodb, prometheus' },
+  entrySchemas(stateStoreKinds, {}),
+  { error: `must be one of ${stateStoreKinds.map((kind) => kind.type).join(', ')}` },
 );
 
 /** `memory`, `prometheus`, `file:PATH`, `dynamodb:TABLE` as shorthand for the objects. */
-const stateStoreShorthand = z.string().transform((text, ctx) => {
-  const trimmed = text.trim();
-  if (trimmed === 'memory') return { type: 'memory' as const };
-  if (trimmed === 'prometheus') return { type: 'prometheus' as const };
-  if (trimmed.startsWith('file:') && trimmed.length > 'file:'.length) {
-    return { type: 'file' as const, path: trimmed.slice('file:'.length) };
-  }
-  if (trimmed.startsWith('dynamodb:') && trimmed.length > 'dynamodb:'.length) {
-    return { type: 'dynamodb' as const, table: trimmed.slice('dynamodb:'.length), ttlDays: configDefaults.dynamodbTtlDays };
-  }
-  ctx.addIssue({ code: 'custom', message: `must be memory, file:PATH, dynamodb:TABLE or prometheus (got ${JSON.stringify(text)})` });
-  return z.NEVER;
-});
+const stateStoreShorthand = z
+  .string()
+  .transform((text, ctx) => {
+    const trimmed = text.trim();
+    for (const kind of stateStoreKinds) {
+      const key: string | undefined = kind.shorthandKey;
+      if (key === undefined) {
+        if (trimmed === kind.type) return { type: kind.type };
+        continue;
+      }
+      const prefix = `${kind.type}:`;
+      if (trimmed.startsWith(prefix) && trimmed.length > prefix.length) return { type: kind.type, [key]: trimmed.slice(prefix.length) };
+    }
+    ctx.addIssue({ code: 'custom', message: `must be ${oneOf(stateStoreForms)} (got ${JSON.stringify(text)})` });
+    return z.NEVER;
+  })
+  .pipe(stateStoreObject);
 
 export const stateStoreSchema = z.union([stateStoreShorthand, stateStoreObject], {
-  error: 'must be memory, file:PATH, dynamodb:TABLE, prometheus, or an object with a type',
+  error: `must be ${stateStoreForms.join(', ')}, or an object with a type`,
 });
 
-const sinkName = nonEmpty.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must contain only letters, digits and _ . : -' });
-const sinkCommon = {
-  name: sinkName.optional(),
-  timeoutMs: duration('ms').default(configDefaults.sinkTimeoutMs),
-  retries: integer(0).default(configDefaults.sinkRetries),
-};
-
-export const sinkSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: z.literal('console'), ...sinkCommon }),
-    z.strictObject({ type: z.literal('slack'), url: secretRefSchema, ...sinkCommon }),
-    z.strictObject({ type: z.literal('teams'), url: secretRefSchema, ...sinkCommon }),
-    z.strictObject({ type: z.literal('alertmanager'), url: secretRefSchema, ...sinkCommon }),
-    z.strictObject({ type: z.literal('webhook'), url: secretRefSchema, signingSecret: secretRefSchema.optional(), ...sinkCommon }),
-  ],
-  { error: 'must be one of slack, teams, alertmanager, webhook, console' },
-);
+export const sinkSchema = z
+  .discriminatedUnion(
+    'type',
+    entrySchemas(sinkKinds, sinkCommonShape),
+    { error: `must be one of ${sinkKinds.map((kind) => kind.type).join(', ')}` },
+  )
+  // Every sink's secret references are readable without a switch over types (absent where the
+  // type takes none), so code that lists or checks secrets needs none.
+  .transform((sink): typeof sink & { name: string; url?: SecretRef; signingSecret?: SecretRef } => ({ ...sink, name: sink.name ?? sink.type }));
 
 const alertsSchema = z.strictObject({
+  /** Minutes between repeat notifications while a series stays anomalous. */
   repeatIntervalMinutes: duration('min').default(configDefaults.repeatIntervalMinutes),
+  /** Consecutive normal evaluations that resolve a firing alert. */
   resolveAfter: integer(1).default(configDefaults.resolveAfter),
-  sendResolved: z.boolean({ error: 'must be true or false' }).default(configDefaults.sendResolved),
-  stateStore: stateStoreSchema.optional(),
-  sinks: z.array(sinkSchema, { error: 'must be a list of sinks' }).default([]),
+  /** Send a notification when an alert resolves. */
+  sendResolved: boolean.default(configDefaults.sendResolved),
+  /** Absent: the loader's default (a file in the temp dir for the CLI, memory otherwise). */
+  stateStore: stateStoreSchema.default({ type: 'memory' }),
+  /** None configured: notifications go to the console. */
+  sinks: z
+    .array(sinkSchema, { error: 'must be a list of sinks' })
+    .default([])
+    .transform((sinks) =>
+      sinks.length > 0 ? sinks : [sinkSchema.parse({ type: 'console', retries: 0 })],
+    ),
 });
 
 /** The whole file. `alerts` may be left out; `prometheus` too when `PROMETHEUS_URL`'s default suits. */
@@ -227,13 +218,12 @@ export const configSchema = z.strictObject({
   prometheus: prometheusSchema.prefault({}),
   detectors: z.array(detectorSchema, { error: 'must be a list of detectors' }).min(1, { error: 'must list at least one detector' }),
   alerts: alertsSchema.prefault({}),
+  /** Detectors evaluated at the same time. */
   concurrency: integer(1).default(configDefaults.concurrency),
+  /** Diagnostic log level (`LOG_LEVEL` overrides it). */
   logLevel: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default(configDefaults.logLevel),
-  /** Present: scores are remote-written after each run unless `enabled: false`. */
-  writeBack: z
-    .strictObject({ enabled: z.boolean({ error: 'must be true or false' }).default(true) })
-    .optional(),
+  /** Present: scores are remote-written after each run unless `enabled: false` (lib/write-back). */
+  writeBack: z.strictObject({ enabled: boolean.default(true) }).optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type ParsedConfig = z.output<typeof configSchema>;

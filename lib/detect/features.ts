@@ -3,7 +3,8 @@
  * feature (rolling statistics, time of day, ...) is one entry in `featureDefinitions`, and both
  * the scheduled run and the backtest get it, because both build their matrix here.
  */
-import type { FeatureName } from '../config/config.js';
+/** The features a detector can use (a window's point becomes one row of these). */
+export type FeatureName = 'value' | 'diff' | 'deviation' | 'stddev';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../forest/index.js';
 

@@ -159,7 +159,7 @@ export function createDetectHandler(options: DetectHandlerOptions, deps: DetectH
       readFile,
       secrets,
       ...(secretProviders ? { secretProviders } : {}),
-      storeFactories: {
+      storeAdapters: {
         // The container's client unless the config names another region for the table.
         dynamodb: (store) =>
           createDynamoDbStateStore(

@@ -19,12 +19,11 @@
  */
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Config } from '../config/config.js';
-import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, type Env } from '../config/env-config.js';
+import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, webhookFormatOf, type Env } from '../config/env-config.js';
 import { ConfigError } from '../config/errors.js';
 import { parseYaml } from '../config/load-config.js';
 import { parseConfig } from '../config/parse-config.js';
-import { configDefaults } from '../config/schema.js';
-import { inferSinkType, sinkTypeOfFormat, webhookFormats, type WebhookFormat } from '../config/webhook-format.js';
+import { inferSinkType, type SinkType } from '../sinks/registry.js';
 import { errorMessage } from '../errors.js';
 import type { WebhookSecret } from '../secrets/aws-secrets-manager.js';
 
@@ -82,17 +81,8 @@ async function baseObject(options: LambdaConfigOptions): Promise<{ object: Json;
 }
 
 /** The sink type for the webhook secret: `WEBHOOK_FORMAT`, else guessed from its URL. */
-function webhookSinkType(env: Env, webhook: WebhookSecret | undefined): ReturnType<typeof sinkTypeOfFormat> {
-  const format = get(env, 'WEBHOOK_FORMAT')?.toLowerCase();
-  if (format !== undefined) {
-    if (!(webhookFormats as readonly string[]).includes(format)) {
-      throw new ConfigError('environment', [
-        `WEBHOOK_FORMAT: must be one of slack, teams, alertmanager, generic (got ${JSON.stringify(format)})`,
-      ]);
-    }
-    return sinkTypeOfFormat(format as WebhookFormat);
-  }
-  return webhook ? inferSinkType(webhook.url) : 'webhook';
+function webhookSinkType(env: Env, webhook: WebhookSecret | undefined): SinkType {
+  return webhookFormatOf(env) ?? (webhook ? inferSinkType(webhook.url) : 'webhook');
 }
 
 /**
@@ -115,11 +105,12 @@ export async function loadLambdaConfig(options: LambdaConfigOptions): Promise<Co
   const table = get(env, 'STATE_TABLE');
   if (table !== undefined) {
     const ttlText = get(env, 'STATE_TTL_DAYS');
-    const ttlDays = ttlText === undefined ? configDefaults.dynamodbTtlDays : Number(ttlText);
-    if (!Number.isInteger(ttlDays) || ttlDays < 1) {
+    const ttlDays = Number(ttlText);
+    if (ttlText !== undefined && (!Number.isInteger(ttlDays) || ttlDays < 1)) {
       throw new ConfigError('environment', [`STATE_TTL_DAYS: must be a whole number of days >= 1 (got ${JSON.stringify(ttlText)})`]);
     }
-    alerts.stateStore = { type: 'dynamodb', table, ttlDays };
+    // Without STATE_TTL_DAYS the schema's default applies.
+    alerts.stateStore = { type: 'dynamodb', table, ...(ttlText !== undefined ? { ttlDays } : {}) };
     fromEnv.set('alerts.stateStore', 'STATE_TABLE');
   } else if (alerts.stateStore === undefined) {
     // An in-memory store forgets every alert between invocations: each run would notify again.

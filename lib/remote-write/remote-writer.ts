@@ -17,7 +17,7 @@ import { createHttpClient, describeHttpFailure } from '../http/client.js';
 import { errorMessage } from '../errors.js';
 import { isRetryableStatus } from '../http/retry-policy.js';
 import { redactSecrets, redactUrl } from '../redact.js';
-import { apsRegionOf } from '../config/parse-config.js';
+import { apsRegionOf } from '../aws/aps-workspace.js';
 import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
 import type { AwsCredentialsProvider } from '../sources/prometheus/sigv4.js';
 import { RemoteWriteError } from './errors.js';

@@ -7,7 +7,7 @@ import { captureIo, type CapturedIo } from '../../support/cli.js';
 import { parseTimeFlag } from '../../../lib/cli/backtest.js';
 import { seriesName as formatSeriesName } from '../../../lib/series/index.js';
 import { backtestSeries } from '../../../lib/detect/backtest.js';
-import { defaultDetector } from '../../../lib/detect/defaults.js';
+import { defaultDetector } from '../../../lib/config/detector-defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
 import { windowPoints } from '../../../lib/detect/window.js';
 

@@ -4,7 +4,7 @@ import { parseDuration } from '../../../lib/config/duration.js';
 import { ConfigError } from '../../../lib/config/errors.js';
 import { loadConfig } from '../../../lib/config/load-config.js';
 import { parseConfig } from '../../../lib/config/parse-config.js';
-import { inferSinkType } from '../../../lib/config/webhook-format.js';
+import { inferSinkType } from '../../../lib/sinks/registry.js';
 import { AiopsError } from '../../../lib/errors.js';
 
 const slackUrl = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStateStore } from '../../../lib/alerts/create-state-store.js';
+import { createStateStore } from '../../../lib/alerts/state-store-registry.js';
 import { InputError } from '../../../lib/errors.js';
 
 describe('createStateStore', () => {

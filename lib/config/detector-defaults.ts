@@ -1,0 +1,23 @@
+/**
+ * A complete detector from the configuration's defaults, for code that has no config file: the
+ * backtest without `--config`, the NAB benchmark, tests. It is parsed by the same schema that
+ * fills absent keys of a config file, so it can never drift from what `run` uses.
+ */
+import type { DetectorConfig } from './config.js';
+import { envDetectorName } from './env-config.js';
+import { deepFreeze } from './parse-config.js';
+import { detectorSchema } from './schema.js';
+
+/**
+ * The name of a detector built from defaults alone: the same as the detector the seed's
+ * environment variables make, so a backtest without a config seeds its forests as that run does.
+ */
+export const defaultDetectorName = envDetectorName;
+
+/** The detector settings `run` gets for every key a config leaves out (name and query aside). */
+const defaults: DetectorConfig = deepFreeze(detectorSchema.parse({ name: defaultDetectorName, query: 'unset' }));
+
+/** A complete detector from the defaults, with `overrides` on top (backtests, benchmarks, tests). */
+export function defaultDetector(overrides: Partial<DetectorConfig> = {}): DetectorConfig {
+  return { ...defaults, query: '', ...overrides };
+}
