@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { InputError } from '../errors.js';
-import { runDetection } from '../run.js';
 import { bootstrap } from './bootstrap.js';
 import type { Command, CommandIo } from './command.js';
 
@@ -55,12 +54,12 @@ function parseNow(text: string | undefined): Date {
 async function run(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseRunArgs(argv);
   const now = parseNow(flags.now);
-  const { config, logger, runtime } = await bootstrap(io, {
+  const started = await bootstrap(io, {
     ...(flags.config !== undefined ? { configPath: flags.config } : {}),
     logConfigurationAt: 'debug',
   });
   try {
-    const summary = await runDetection({ ...runtime, config, logger }, {
+    const summary = await started.runCycle({
       now,
       signal: io.signal,
       dryRun: flags['dry-run'],
@@ -68,7 +67,7 @@ async function run(argv: string[], io: CommandIo): Promise<number> {
     });
     return summary.ok ? 0 : 1;
   } finally {
-    await runtime.close();
+    await started.close();
   }
 }
 

@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { InputError, errorMessage } from '../errors.js';
-import { runDetection } from '../run.js';
 import { createDetectorServer } from '../serve/server.js';
 import { bootstrap } from './bootstrap.js';
 import type { Command, CommandIo } from './command.js';
@@ -64,16 +63,16 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   const graceMs =
     (flags['grace-period'] === undefined ? serveDefaults.gracePeriodSeconds : wholeNumber(flags['grace-period'], '--grace-period', 3600)) * 1000;
 
-  const { config, logger, runtime } = await bootstrap(io, {
+  const started = await bootstrap(io, {
     ...(flags.config !== undefined ? { configPath: flags.config } : {}),
     logConfigurationAt: 'info',
   });
-  const deps = { ...runtime, config, logger };
+  const { config, logger } = started;
   const server = createDetectorServer(
     { detectorNames: config.detectors.map((d) => d.name) },
     {
       logger,
-      runCycle: ({ now, detectors, signal }) => runDetection(deps, { now, signal, ...(detectors ? { detectors } : {}) }),
+      runCycle: ({ now, detectors, signal }) => started.runCycle({ now, signal, ...(detectors ? { detectors } : {}) }),
     },
   );
   try {
@@ -96,7 +95,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   } finally {
     // A listen failure leaves nothing to drain; close() is safe on a server that never listened.
     if (server.server.listening) await server.shutdown(0);
-    await runtime.close();
+    await started.close();
   }
 }
 

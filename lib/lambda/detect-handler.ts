@@ -21,12 +21,13 @@ import type { Env } from '../config/env-config.js';
 import { errorMessage } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { redactSecrets } from '../redact.js';
-import { runDetection, type RunSummary } from '../run.js';
-import { createRuntime, type RuntimeDeps } from '../runtime.js';
+import type { RunSummary } from '../run.js';
+import type { RuntimeDeps } from '../runtime.js';
+import { start, type Started } from '../start.js';
 import type { SecretProvider } from '../secrets/secret-provider.js';
 import { RunFailedError } from './errors.js';
 import { loadLambdaConfig } from './lambda-config.js';
-import { parseLambdaInput } from './lambda-input.js';
+import { parseLambdaInput, type LambdaInput } from './lambda-input.js';
 import { readWebhookSecret, webhookSecretProviders, type WebhookSecretFetch, type WebhookSecretRead } from './webhook-secret.js';
 
 /** The part of Lambda's context this handler reads (invoke local and tests provide the same). */
@@ -120,64 +121,65 @@ export function createDetectHandler(options: DetectHandlerOptions, deps: DetectH
     const secrets: string[] = [];
     const out = (line: string): void => (deps.out ?? ((l) => process.stdout.write(`${l}\n`)))(withRequestId(line, requestId));
     const err = deps.err ?? ((line: string) => process.stderr.write(`${line}\n`));
-    let logger = createLogger({ out, err, secrets }).child({ requestId });
-
     let read: WebhookSecretRead | undefined;
     if (webhook) {
       read = readWebhookSecret(webhook);
       if ('secret' in read) secrets.push(read.secret.url, ...(read.secret.signingSecret ? [read.secret.signingSecret] : []));
     }
-
-    let config;
-    let input;
-    try {
-      input = parseLambdaInput(event);
-      config = await loadLambdaConfig({
-        env,
-        readFile,
-        ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
-        ...(read && 'secret' in read ? { webhook: read.secret } : {}),
-        warn: (message, fields) => logger.warn(message, fields),
-      });
-    } catch (error) {
-      logger.error('invocation cannot run', { error: redactSecrets(errorMessage(error), secrets) });
-      throw error;
-    }
-    logger = createLogger({ out, err, secrets, level: config.logLevel ?? 'info' }).child({ requestId });
-
-    const deadline = deadlineSignal(context, abortMarginMs, logger);
-    const signals = [deadline.signal, handlerOptions.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const secretProviders = read
       ? webhookSecretProviders(read, deps.otherSecret)
       : deps.otherSecret
         ? { secretsManager: deps.otherSecret }
         : undefined;
-    const runtime = await createRuntime(config, {
-      logger,
-      env,
-      readFile,
-      secrets,
-      ...(secretProviders ? { secretProviders } : {}),
-      storeAdapters: {
-        // The container's client unless the config names another region for the table.
-        dynamodb: (store) =>
-          createDynamoDbStateStore(
-            store,
-            store.region === undefined || store.region === env.AWS_REGION ? { client: deps.dynamoDbClient() } : {},
-          ),
-      },
-      ...deps.runtime,
-    });
+
+    let input: LambdaInput;
+    let started: Started;
+    try {
+      input = parseLambdaInput(event);
+      started = await start({
+        loadConfig: (warn) =>
+          loadLambdaConfig({
+            env,
+            readFile,
+            ...(deps.cwd !== undefined ? { cwd: deps.cwd } : {}),
+            ...(read && 'secret' in read ? { webhook: read.secret } : {}),
+            warn,
+          }),
+        out,
+        err,
+        logFields: { requestId },
+        secrets,
+        runtime: {
+          env,
+          readFile,
+          ...(secretProviders ? { secretProviders } : {}),
+          storeAdapters: {
+            // The container's client unless the config names another region for the table.
+            dynamodb: (store) =>
+              createDynamoDbStateStore(
+                store,
+                store.region === undefined || store.region === env.AWS_REGION ? { client: deps.dynamoDbClient() } : {},
+              ),
+          },
+          ...deps.runtime,
+        },
+      });
+    } catch (error) {
+      createLogger({ out, err, secrets })
+        .child({ requestId })
+        .error('invocation cannot run', { error: redactSecrets(errorMessage(error), secrets) });
+      throw error;
+    }
+
+    const deadline = deadlineSignal(context, abortMarginMs, started.logger);
+    const signals = [deadline.signal, handlerOptions.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     let summary: RunSummary;
     try {
-      summary = await runDetection(
-        { ...runtime, config, logger },
-        { now: now(), signal, dryRun: input.dryRun, ...(input.detectors ? { detectors: input.detectors } : {}) },
-      );
+      summary = await started.runCycle({ now: now(), signal, dryRun: input.dryRun, ...(input.detectors ? { detectors: input.detectors } : {}) });
     } finally {
       deadline.clear();
-      await runtime.close();
+      await started.close();
     }
     if (!summary.ok) throw new RunFailedError(redactSecrets(failureText(summary), secrets));
     const { results: _results, ...result } = summary;

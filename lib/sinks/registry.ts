@@ -10,21 +10,18 @@ import type * as z from 'zod';
 import { duration, integer, nonEmpty, secretRefSchema, type SecretRef } from '../config/fields.js';
 import { createAlertmanagerSink } from './alertmanager.js';
 import { createConsoleSink } from './console.js';
-import type { HttpSinkDeps } from './http-delivery.js';
+import { httpSinkDefaults, type HttpSinkDeps } from './http-delivery.js';
 import type { AlertSink } from './sink.js';
 import { createSlackSink } from './slack.js';
 import { createTeamsSink } from './teams.js';
 import { createWebhookSink } from './webhook.js';
 
-/** Defaults every sink shares (the config schema's, documented in docs/configuration.md). */
-export const sinkDefaults = { timeoutMs: 10_000, retries: 3 } as const;
-
 /** Keys every sink takes. */
 export const sinkCommonShape = {
   /** Unique name, used in logs and as the key of pending deliveries; defaults to the type. */
   name: nonEmpty.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must contain only letters, digits and _ . : -' }).optional(),
-  timeoutMs: duration('ms').default(sinkDefaults.timeoutMs),
-  retries: integer(0).default(sinkDefaults.retries),
+  timeoutMs: duration('ms').default(httpSinkDefaults.timeoutMs),
+  retries: integer(0).default(httpSinkDefaults.retries),
 };
 
 /** The common keys once parsed: the name filled in from the type. */
