@@ -3,6 +3,7 @@
  * lib/config/schema.ts produces exactly this (frozen) from a YAML file and/or the seed's
  * environment variables. Durations carry their unit in the name.
  */
+import type { FeatureName } from '../detect/features.js';
 import type { LogLevel } from '../log.js';
 import type { Severity } from '../sinks/sink.js';
 
@@ -50,7 +51,8 @@ export interface PrometheusConfig {
   recording?: RecordingConfig;
 }
 
-export type FeatureName = 'value' | 'diff' | 'deviation' | 'stddev';
+/** Detect owns the feature names (one per entry in its `featureDefinitions`). */
+export type { FeatureName };
 
 export interface DetectorConfig {
   name: string;

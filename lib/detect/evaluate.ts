@@ -28,32 +28,17 @@
  *    `suppressPoints` points before the newest already reached `minScore` (scored the same way
  *    with the same forest): one report per onset, as the alert lifecycle notifies once.
  */
-import type { DetectorConfig } from '../config/config.js';
 import { contaminationThreshold, fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
 import { seriesKey, type Labels, type Series } from '../series/index.js';
 import { lowerBound, movingAverages } from './arrays.js';
+import type { DetectionSettings } from './detection-settings.js';
 import { buildFeatureMatrix, rollingPoints, type WindowPoints } from './features.js';
 import { likelihoodScore, scoreDecades } from './likelihood.js';
 import { seasonalMinCalibrationPoints, smoothedSeasonalResiduals } from './seasonal.js';
 import { detectionSeed } from './seed.js';
 import { windowPoints } from './window.js';
 
-/** What {@link evaluateSeries} needs of a detector. */
-export type DetectionSettings = Pick<
-  DetectorConfig,
-  | 'name'
-  | 'windowMinutes'
-  | 'stepSeconds'
-  | 'minPoints'
-  | 'contamination'
-  | 'minScore'
-  | 'features'
-  | 'trees'
-  | 'maxSamples'
-  | 'refitEveryPoints'
-  | 'smoothPoints'
-  | 'suppressPoints'
->;
+export type { DetectionSettings };
 
 /** Most points of the fit segment that are scored to calibrate (a bounded cost per fit). */
 export const calibrationPoints = 256;
