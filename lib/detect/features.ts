@@ -3,8 +3,6 @@
  * feature (rolling statistics, time of day, ...) is one entry in `featureDefinitions`, and both
  * the scheduled run and the backtest get it, because both build their matrix here.
  */
-/** The features a detector can use (a window's point becomes one row of these). */
-export type FeatureName = 'value' | 'diff' | 'deviation' | 'stddev';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../forest/index.js';
 
@@ -56,7 +54,7 @@ function rolling(values: Float64Array, out: Float64Array, kind: 'deviation' | 's
  * Every feature the detector knows. Isolation Forest splits one feature at a time at a uniform
  * point between that feature's min and max in the node, so features need no scaling.
  */
-export const featureDefinitions: Readonly<Record<FeatureName, FeatureDefinition>> = {
+export const featureDefinitions = {
   value: {
     description: 'the value itself',
     compute(window, out) {
@@ -89,7 +87,10 @@ export const featureDefinitions: Readonly<Record<FeatureName, FeatureDefinition>
       rolling(window.values, out, 'stddev');
     },
   },
-};
+} satisfies Readonly<Record<string, FeatureDefinition>>;
+
+/** The name of a feature: one key of {@link featureDefinitions}. Detectors' `features` list these. */
+export type FeatureName = keyof typeof featureDefinitions;
 
 /** Names of every known feature, in a stable order (for the config schema and docs). */
 export const featureNames = Object.keys(featureDefinitions) as FeatureName[];

@@ -3,15 +3,15 @@
  * {@link detectionWindow} and the backtest replays the same number of points, so both score
  * the newest point against the same amount of history.
  */
-import type { DetectorConfig } from '../config/config.js';
 import { InputError } from '../errors.js';
+import type { DetectionSettings } from './detection-settings.js';
 
 /**
  * Samples in a full window: windowMinutes * 60 / stepSeconds (rounded down) plus one, because a
  * Prometheus range query returns both ends of [end - windowMinutes, end] (61 points for the
  * default 60 minutes at 60 s, as the seed detector also got).
  */
-export function windowPoints(detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>): number {
+export function windowPoints(detector: Pick<DetectionSettings, 'windowMinutes' | 'stepSeconds'>): number {
   // A tiny epsilon keeps 0.1 * 60 / 6 (= 0.99999...) from losing a point to float rounding.
   return Math.floor((detector.windowMinutes * 60) / detector.stepSeconds + 1e-9) + 1;
 }
@@ -23,7 +23,7 @@ export function windowPoints(detector: Pick<DetectorConfig, 'windowMinutes' | 's
  * series yields {@link windowPoints} samples, the newest at `endMs`.
  */
 export function detectionWindow(
-  detector: Pick<DetectorConfig, 'windowMinutes' | 'stepSeconds'>,
+  detector: Pick<DetectionSettings, 'windowMinutes' | 'stepSeconds'>,
   nowMs: number,
 ): { startMs: number; endMs: number } {
   const stepMs = detector.stepSeconds * 1000;

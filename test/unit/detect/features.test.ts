@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../lib/errors.js';
-import { buildFeatureMatrix, featureNames } from '../../../lib/detect/features.js';
-import type { FeatureName } from '../../../lib/config/config.js';
+import { buildFeatureMatrix, featureNames, type FeatureName } from '../../../lib/detect/features.js';
 
 function windowOf(values: number[]) {
   return { values: Float64Array.from(values), timestampsMs: Float64Array.from(values.map((_, i) => i * 60_000)) };
