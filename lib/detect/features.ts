@@ -14,7 +14,7 @@ export interface WindowPoints {
 
 /** How one feature is computed for every point of a window. */
 export interface FeatureDefinition {
-  /** One line for README and `--help`. */
+  /** One line for docs/detection.md and `--help`. */
   readonly description: string;
   /**
    * Writes the feature of every point into `out` (same length as the window). Point i may only

@@ -1,6 +1,6 @@
 /**
  * Generic JSON webhook: one POST per batch with every notification in full (payload version 1,
- * documented in README). With a signing secret, `X-Signature-256: sha256=<hex>` carries the
+ * documented in docs/alerts-and-sinks.md). With a signing secret, `X-Signature-256: sha256=<hex>` carries the
  * HMAC-SHA256 of the exact raw body, as GitHub webhooks do, so a receiver can check that the
  * request came from us and was not altered.
  */

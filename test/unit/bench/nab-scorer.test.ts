@@ -28,7 +28,7 @@ const STANDARD = NAB_PROFILES[0] as NabProfile;
 const MINUTE_MS = 60_000;
 const START_MS = Date.UTC(2020, 0, 1);
 
-/** The README's sigmoid, written out independently of the scorer. */
+/** The sigmoid of ../shared/nab/README.md, written out independently of the scorer. */
 function readmeSigmoid(y: number): number {
   return y > 3 ? -1 : 2 / (1 + Math.exp(5 * y)) - 1;
 }

@@ -55,7 +55,7 @@ describe('generic webhook payload', () => {
       const { body, headers } = receiver.requests[0]!;
       const header = headers['x-signature-256'] as string;
       expect(header).toMatch(/^sha256=[0-9a-f]{64}$/);
-      // Verification exactly as the README tells receivers to do it.
+      // Verification exactly as docs/alerts-and-sinks.md tells receivers to do it.
       const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
       expect(timingSafeEqual(Buffer.from(header), expected)).toBe(true);
       const forged = Buffer.from(`sha256=${createHmac('sha256', 'wrong').update(body).digest('hex')}`);
