@@ -16,31 +16,15 @@ import { createCaAgentLoader } from '../http/ca-agent.js';
 import { createHttpClient, describeHttpFailure } from '../http/client.js';
 import { errorMessage } from '../errors.js';
 import { isRetryableStatus } from '../http/retry-policy.js';
-import { redactSecrets, redactUrl } from '../redact.js';
 import { apsRegionOf } from '../aws/aps-workspace.js';
+import { redactSecrets, redactUrl } from '../redact.js';
 import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret.js';
 import type { AwsCredentialsProvider } from '../sources/prometheus/sigv4.js';
 import { RemoteWriteError } from './errors.js';
-import { createSigV4RequestSigner } from './sigv4-signer.js';
+import { createSigV4RequestSigner, type RequestSigner } from './sigv4-signer.js';
 import { encodeWriteRequestBody, toTimeSeries, type RemoteWriteSample, type TimeSeries } from './write-request.js';
 
-/** A request about to be sent, as a SigV4 signer needs it. */
-export interface SignableRequest {
-  method: 'POST';
-  url: string;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/**
- * Signs a request for AWS (SigV4, service `aps` for Amazon Managed Prometheus) and returns the
- * complete set of headers to send. Injected so that the writer shares the Prometheus source's
- * signer instead of carrying its own copy.
- */
-export type RequestSigner = (
-  request: SignableRequest,
-  options: { region: string; service: string; signal?: AbortSignal },
-) => Promise<Record<string, string>>;
+export type { RequestSigner, SignableRequest } from './sigv4-signer.js';
 
 export interface RemoteWriterOptions {
   /** Full remote write endpoint; {@link remoteWriteUrlFor} derives it from a query URL. */

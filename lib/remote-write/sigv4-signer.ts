@@ -7,7 +7,24 @@ import {
   signRequest,
   type AwsCredentialsProvider,
 } from '../sources/prometheus/sigv4.js';
-import type { RequestSigner } from './remote-writer.js';
+
+/** A request about to be sent, as a SigV4 signer needs it. */
+export interface SignableRequest {
+  method: 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/**
+ * Signs a request for AWS (SigV4, service `aps` for Amazon Managed Prometheus) and returns the
+ * complete set of headers to send. Injected so that the writer shares the Prometheus source's
+ * signer instead of carrying its own copy.
+ */
+export type RequestSigner = (
+  request: SignableRequest,
+  options: { region: string; service: string; signal?: AbortSignal },
+) => Promise<Record<string, string>>;
 
 export interface SigV4SignerDeps {
   /** Default: the AWS SDK's credential chain, loaded on first use. */
