@@ -1,6 +1,6 @@
 /**
  * `aiops-detector backtest`: replay history through the scheduled run's detection and alert
- * lifecycle (lib/detect/backtest.ts), from a `timestamp,value` CSV or from a Prometheus range
+ * lifecycle (lib/backtest/replay.ts), from a `timestamp,value` CSV or from a Prometheus range
  * query (each series replayed on its own), and write the scores and alerts as CSV and/or as a
  * self-contained HTML report (lib/report/html-report.ts). I/O and argument handling only.
  */
@@ -14,7 +14,7 @@ import { parseDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load-config.js';
 import { configDefaults } from '../config/schema.js';
 import { CsvError, parseNumericCsv } from '../csv/index.js';
-import { backtestSeries, type BacktestResult, type BacktestRow } from '../detect/backtest.js';
+import { backtestSeries, type BacktestResult, type BacktestRow } from '../backtest/replay.js';
 import { defaultDetector } from '../detect/defaults.js';
 import { AiopsError, InputError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';

@@ -19,7 +19,7 @@ import { decimateMinMax } from './decimate.js';
 export type ReportAlert = boolean | number | string;
 
 /**
- * One replayed row (a lib/detect/backtest.ts `BacktestRow` fits as it is). `anomalyScore` is
+ * One replayed row (a lib/backtest/replay.ts `BacktestRow` fits as it is). `anomalyScore` is
  * NaN while the detector lacks history.
  */
 export interface ReportRow {

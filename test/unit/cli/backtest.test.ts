@@ -6,7 +6,7 @@ import { main } from '../../../functions/cli.js';
 import { captureIo, type CapturedIo } from '../../support/cli.js';
 import { parseTimeFlag } from '../../../lib/cli/backtest.js';
 import { seriesName as formatSeriesName } from '../../../lib/series/index.js';
-import { backtestSeries } from '../../../lib/detect/backtest.js';
+import { backtestSeries } from '../../../lib/backtest/replay.js';
 import { defaultDetector } from '../../../lib/detect/defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
 import { windowPoints } from '../../../lib/detect/window.js';
