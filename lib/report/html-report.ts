@@ -9,6 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { labelList, type Labels } from '../series/index.js';
 import { alertEvents, type AlertEvents } from './alert-events.js';
 import { renderChart } from './chart.js';
 import { escapeHtml, isoUtc } from './markup.js';
@@ -57,10 +58,9 @@ function summarize(series: ReportSeries, events: AlertEvents): SeriesSummary {
   };
 }
 
-function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  if (labels === undefined) return '';
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  return pairs.length === 0 ? '' : `{${pairs.join(', ')}}`;
+/** The series' labels for people to read (lib/series' one formatter); empty when it has none. */
+function formatLabels(labels: Labels | undefined): string {
+  return labels === undefined || Object.keys(labels).length === 0 ? '' : labelList(labels);
 }
 
 function formatScore(score: number): string {

@@ -1,4 +1,5 @@
 /** What the backtest report draws: series of rows, windows to shade, and the page's options. */
+import type { Labels } from '../series/index.js';
 
 /**
  * The alert column of a backtest row: a state (`true`/`1` while firing) or an event of the
@@ -27,7 +28,7 @@ export interface ReportWindow {
 
 export interface ReportSeries {
   readonly name: string;
-  readonly labels?: Readonly<Record<string, string>>;
+  readonly labels?: Labels;
   readonly rows: readonly ReportRow[];
   /**
    * Score threshold of the detector, drawn as a dashed line. Rows' own `threshold` values, when
