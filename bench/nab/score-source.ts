@@ -4,7 +4,7 @@
  * ../shared/nab/reference (a labelled baseline that proves the harness end to end).
  */
 import type { DetectorConfig } from '../../lib/config/config.js';
-import { backtestSeries } from '../../lib/detect/backtest.js';
+import { backtestSeries } from '../../lib/backtest/index.js';
 import { defaultDetector } from '../../lib/config/detector-defaults.js';
 import { InputError } from '../../lib/errors.js';
 import { readNabDataFile, readNabWindows, readReferenceScores } from './corpus.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backtestSeries } from '../../../lib/detect/backtest.js';
+import { backtestSeries } from '../../../lib/backtest/replay.js';
 import { defaultDetector } from '../../../lib/config/detector-defaults.js';
 import { decimateMinMax } from '../../../lib/report/decimate.js';
 import { alertEvents, escapeHtml, renderBacktestReport, type ReportRow } from '../../../lib/report/html-report.js';

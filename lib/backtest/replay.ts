@@ -22,8 +22,8 @@ import {
 import type { AlertState } from '../alerts/state-store.js';
 import { InputError } from '../errors.js';
 import type { Labels } from '../series/index.js';
-import { evaluateSeries, type EvaluationCache } from './evaluate.js';
-import { medianSpacingMs, windowPoints } from './window.js';
+import { evaluateSeries, type EvaluationCache } from '../detect/evaluate.js';
+import { medianSpacingMs, windowPoints } from '../detect/window.js';
 
 export interface BacktestInput {
   /**

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backtestSeries, type BacktestRow } from '../../../lib/detect/backtest.js';
+import { backtestSeries, type BacktestRow } from '../../../lib/backtest/replay.js';
 import { defaultDetector } from '../../../lib/config/detector-defaults.js';
 import { evaluateSeries } from '../../../lib/detect/evaluate.js';
 import { detectionWindow, windowPoints } from '../../../lib/detect/window.js';
 import { InputError } from '../../../lib/errors.js';
-import { noisySeries } from './series-fixtures.js';
+import { noisySeries } from '../detect/series-fixtures.js';
 
 // Small forests keep the property tests fast; the semantics do not depend on the size.
 const quick = defaultDetector({ windowMinutes: 30, minPoints: 10, trees: 20 });
