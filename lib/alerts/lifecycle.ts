@@ -12,6 +12,7 @@
 import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
 import { type Labels, seriesKey } from '../series/index.js';
 import { formatNumber } from '../sinks/format.js';
+import { prometheusGraphUrl } from '../sources/prometheus/graph-url.js';
 import type { AlertState } from './state-store.js';
 
 /** The value of the `alert` field of a series' log line. */
@@ -66,25 +67,6 @@ export interface Transition {
   alert: AlertField;
 }
 
-/**
- * The Prometheus graph page for a query: `<base>/graph?g0.expr=<query>&g0.tab=0`. Userinfo,
- * query string and fragment of the base are dropped so no credential ends up in a message.
- * Undefined when the base is not an http(s) URL.
- */
-export function graphUrl(prometheusUrl: string | undefined, query: string): string | undefined {
-  if (prometheusUrl === undefined) return undefined;
-  let base: URL;
-  try {
-    base = new URL(prometheusUrl);
-  } catch {
-    // A config the schema let through but that is no URL: a missing link beats a broken one.
-    return undefined;
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
-  const path = base.pathname.replace(/\/+$/, '');
-  return `${base.protocol}//${base.host}${path}/graph?g0.expr=${encodeURIComponent(query)}&g0.tab=0`;
-}
-
 function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
   const series = seriesKey(labels);
   if (kind === 'resolved') return `Resolved: ${detector} ${series} is back to normal`;
@@ -120,7 +102,7 @@ function notificationFor(
     summary: summaryFor(kind, detector.name, state.labels, state.lastVerdict),
   };
   if (kind === 'resolved') notification.endsAtMs = nowMs;
-  const link = graphUrl(detector.prometheusUrl, detector.query);
+  const link = prometheusGraphUrl(detector.prometheusUrl, detector.query);
   if (link !== undefined) notification.generatorUrl = link;
   return notification;
 }

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateAbsent,
   evaluateAlert,
-  graphUrl,
   isQuiescent,
   type AlertDetector,
   type AlertField,
@@ -177,19 +176,5 @@ describe('evaluateAbsent', () => {
     const first = evaluateAlert(undefined, verdict(true), det, {}, t0);
     const absent = evaluateAbsent({ ...first.state, version: 1 }, det, {}, t0 + minuteMs);
     expect(isQuiescent(absent.state)).toBe(true);
-  });
-});
-
-describe('graphUrl', () => {
-  it('strips credentials and query from the base and encodes the PromQL', () => {
-    const url = graphUrl('https://user:pw@prom.example/prometheus/?token=abc', 'rate(x{a="b"}[5m])');
-    expect(url).toBe('https://prom.example/prometheus/graph?g0.expr=rate(x%7Ba%3D%22b%22%7D%5B5m%5D)&g0.tab=0');
-    expect(url).not.toContain('pw');
-    expect(url).not.toContain('abc');
-  });
-
-  it('gives no link for a missing or non-http base', () => {
-    expect(graphUrl(undefined, 'up')).toBeUndefined();
-    expect(graphUrl('file:///tmp/x', 'up')).toBeUndefined();
   });
 });
