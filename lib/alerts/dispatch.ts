@@ -26,6 +26,7 @@ import { mapLimit } from '../concurrency.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { seriesKey, type Labels } from '../series/index.js';
+import { withSummary } from '../sinks/format.js';
 import type { AlertSink, DeliveryResult, Notification } from '../sinks/sink.js';
 import {
   evaluateAbsent,
@@ -207,7 +208,8 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
     }
     summary.notifications += transition.notifications.length;
     const next: AlertState = { ...transition.state, pending: [...transition.state.pending] };
-    for (const notification of transition.notifications) {
+    for (const facts of transition.notifications) {
+      const notification = withSummary(facts);
       for (const sink of sinks) next.pending.push({ sink: sink.name, notification, attempts: 0 });
     }
     const orphans = next.pending.filter((p) => !sinkNames.has(p.sink));

@@ -7,11 +7,11 @@
  *   firing --(resolveAfter normal in a row)--> ok          ("resolved", when sendResolved)
  *
  * Nothing here reads or writes a store or sends anything: lib/alerts/dispatch.ts does that.
+ * Notifications are facts; the text people read is the sinks' (lib/sinks/format.ts).
  * Pending deliveries of the previous state are carried over untouched.
  */
-import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
+import type { NotificationFacts, NotificationKind, Severity } from '../sinks/sink.js';
 import { type Labels, seriesKey } from '../series/index.js';
-import { formatNumber } from '../sinks/format.js';
 import { prometheusGraphUrl } from '../sources/prometheus/graph-url.js';
 import type { AlertState } from './state-store.js';
 
@@ -63,18 +63,8 @@ export const lifecycleDefaults = {
 export interface Transition {
   state: AlertState;
   /** New notifications (0 or 1); dispatch turns each into one pending delivery per sink. */
-  notifications: Notification[];
+  notifications: NotificationFacts[];
   alert: AlertField;
-}
-
-function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
-  const series = seriesKey(labels);
-  if (kind === 'resolved') return `Resolved: ${detector} ${series} is back to normal`;
-  const numbers = last
-    ? `: score ${formatNumber(last.score)} >= threshold ${formatNumber(last.threshold)}, value ${formatNumber(last.value)}`
-    : '';
-  const prefix = kind === 'repeat' ? 'Still anomalous' : 'Anomaly';
-  return `${prefix}: ${detector} ${series}${numbers}`;
 }
 
 function notificationFor(
@@ -82,10 +72,10 @@ function notificationFor(
   state: AlertState,
   detector: AlertDetector,
   nowMs: number,
-): Notification {
+): NotificationFacts {
   const last = state.lastVerdict ?? { score: 0, threshold: 0, value: 0 };
   const startsAtMs = state.firingSinceMs ?? nowMs;
-  const notification: Notification = {
+  const notification: NotificationFacts = {
     id: `${detector.name}|${state.seriesKey}|${kind}|${nowMs}`,
     kind,
     detector: detector.name,
@@ -99,7 +89,6 @@ function notificationFor(
     value: last.value,
     startsAtMs,
     atMs: nowMs,
-    summary: summaryFor(kind, detector.name, state.labels, state.lastVerdict),
   };
   if (kind === 'resolved') notification.endsAtMs = nowMs;
   const link = prometheusGraphUrl(detector.prometheusUrl, detector.query);
