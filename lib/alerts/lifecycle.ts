@@ -36,28 +36,24 @@ export interface AlertDetector {
   severity: Severity;
   /** Extra labels configured on the detector. */
   labels: Readonly<Record<string, string>>;
-  /** Consecutive anomalous evaluations before an alert fires (default 1). */
-  forEvaluations?: number;
+  /** Consecutive anomalous evaluations before an alert fires. */
+  forEvaluations: number;
   /** Base URL of the Prometheus UI, for the graph link; credentials and query are stripped. */
   prometheusUrl?: string;
 }
 
-/** What the lifecycle needs of the alerts configuration; every field has a default. */
+/**
+ * What the lifecycle needs of the alerts configuration (`Config['alerts']`; its defaults are
+ * lib/config's `configDefaults`).
+ */
 export interface LifecyclePolicy {
-  /** Minutes between repeat notifications while a series stays anomalous (default 240). */
-  repeatIntervalMinutes?: number;
-  /** Consecutive normal evaluations that resolve a firing alert (default 2). */
-  resolveAfter?: number;
-  /** Send a notification when an alert resolves (default true). */
-  sendResolved?: boolean;
+  /** Minutes between repeat notifications while a series stays anomalous. */
+  repeatIntervalMinutes: number;
+  /** Consecutive normal evaluations that resolve a firing alert. */
+  resolveAfter: number;
+  /** Send a notification when an alert resolves. */
+  sendResolved: boolean;
 }
-
-export const lifecycleDefaults = {
-  repeatIntervalMinutes: 240,
-  resolveAfter: 2,
-  sendResolved: true,
-  forEvaluations: 1,
-} as const;
 
 /** The next state (not yet stored) and what to tell people about it. */
 export interface Transition {
@@ -116,7 +112,7 @@ function copyState(state: AlertState): AlertState {
 }
 
 function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
-  const sendResolved = policy.sendResolved ?? lifecycleDefaults.sendResolved;
+  const { sendResolved } = policy;
   const notifications = sendResolved ? [notificationFor('resolved', next, detector, nowMs)] : [];
   next.status = 'ok';
   next.normalStreak = 0;
@@ -144,7 +140,7 @@ function normalEvaluation(next: AlertState, detector: AlertDetector, policy: Lif
     return { state: next, notifications: [], alert: 'none' };
   }
   next.normalStreak += 1;
-  const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
+  const resolveAfter = Math.max(1, policy.resolveAfter);
   if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
   return { state: next, notifications: [], alert: 'none' };
 }
@@ -173,14 +169,14 @@ export function evaluateAlert(
   next.anomalousStreak += 1;
   next.normalStreak = 0;
   if (next.status !== 'firing') {
-    const needed = Math.max(1, detector.forEvaluations ?? lifecycleDefaults.forEvaluations);
+    const needed = Math.max(1, detector.forEvaluations);
     if (next.anomalousStreak < needed) return { state: next, notifications: [], alert: 'none' };
     next.status = 'firing';
     next.firingSinceMs = nowMs;
     next.lastNotifiedMs = nowMs;
     return { state: next, notifications: [notificationFor('firing', next, detector, nowMs)], alert: 'firing' };
   }
-  const repeatMs = (policy.repeatIntervalMinutes ?? lifecycleDefaults.repeatIntervalMinutes) * 60_000;
+  const repeatMs = policy.repeatIntervalMinutes * 60_000;
   const lastNotifiedMs = next.lastNotifiedMs ?? next.firingSinceMs ?? nowMs;
   if (nowMs - lastNotifiedMs >= repeatMs) {
     next.lastNotifiedMs = nowMs;

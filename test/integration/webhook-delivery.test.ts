@@ -17,7 +17,7 @@ import { freePort, startWebhookReceiver, type WebhookReceiver } from '../support
 const token = 'hookTOKENs3cr3t987654321';
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 6, 1, 10, 0, 0);
-const detector: AlertDetector = { name: 'latency', query: 'http_latency_seconds', severity: 'critical', labels: {} };
+const detector: AlertDetector = { name: 'latency', query: 'http_latency_seconds', severity: 'critical', labels: {}, forEvaluations: 1 };
 const spike: Verdict = { labels: { job: 'api', instance: 'a:9100' }, anomalous: true, score: 0.9, threshold: 0.6, value: 42 };
 const calm: Verdict = { labels: { job: 'api', instance: 'b:9100' }, anomalous: false, score: 0.4, threshold: 0.6, value: 1 };
 
@@ -44,7 +44,7 @@ async function runOnce(minute: number, verdicts: Verdict[]) {
   );
   const summary = await dispatchAlerts(
     { detector, verdicts, nowMs: t0 + minute * minuteMs },
-    { store, sinks: [sink], policy: {}, logger },
+    { store, sinks: [sink], policy: { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true }, logger },
   );
   return { summary, logger };
 }

@@ -14,8 +14,8 @@ import type { AlertSink, DeliveryResult, Notification } from '../../../lib/sinks
 
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 5, 1, 0, 0, 0);
-const detector: AlertDetector = { name: 'latency', query: 'lat', severity: 'warning', labels: {} };
-const policy: DispatchPolicy = {};
+const detector: AlertDetector = { name: 'latency', query: 'lat', severity: 'warning', labels: {}, forEvaluations: 1 };
+const policy: DispatchPolicy = { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true };
 
 type Behaviour = (batch: readonly Notification[], call: number) => DeliveryResult | Promise<DeliveryResult>;
 
@@ -151,7 +151,7 @@ describe('dispatchAlerts', () => {
   it('gives up a non-retryable delivery after giveUpAfterAttempts runs, with an error line', async () => {
     const store = createMemoryStateStore();
     const hook = recordingSink('hook', failAll(false));
-    const extra = { policy: { giveUpAfterAttempts: 2 } };
+    const extra = { policy: { ...policy, giveUpAfterAttempts: 2 } };
     const first = await run(store, [hook], [verdict('a', true)], 0, extra).result;
     expect(first).toMatchObject({ failed: 1, pending: 1, dropped: 0 });
     const second = run(store, [hook], [verdict('a', true)], 1, extra);
