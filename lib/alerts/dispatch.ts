@@ -27,11 +27,13 @@ import type { Logger } from '../log.js';
 import type { Labels } from '../series/index.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { claimSeries, type ClaimResult } from './claim.js';
-import type { AlertDetector, AlertField, LifecyclePolicy, Verdict } from './lifecycle.js';
-import { planAlerts, type PlannedSeries } from './plan.js';
+import type { AlertDetector, AlertField, LifecyclePolicy } from './lifecycle.js';
+import { planAlerts, type AlertSeries, type PlannedSeries } from './plan.js';
 import { recordDeliveries } from './record.js';
 import { sendPending } from './send.js';
 import type { StateStore } from './state-store.js';
+
+export type { AlertSeries } from './plan.js';
 
 /**
  * Delivery settings that are not user config: fixed here, overridable through DispatchPolicy
@@ -58,8 +60,11 @@ export interface DispatchPolicy extends LifecyclePolicy {
 
 export interface DispatchInput {
   detector: AlertDetector;
-  /** One verdict per series that has one this run (series with too few points have none). */
-  verdicts: readonly Verdict[];
+  /**
+   * One per series that has a verdict this run (series with too few points have none). The
+   * dispatch fills in each one's `alert` and `firing`.
+   */
+  verdicts: readonly AlertSeries[];
   /** Evaluation time, Unix ms. */
   nowMs: number;
   /** Compute everything, write nothing, send nothing. */
@@ -93,7 +98,7 @@ export interface EvaluatedSeriesAlert extends SeriesAlert {
 export interface DispatchSummary {
   detector: string;
   dryRun: boolean;
-  /** One per input verdict, same order. */
+  /** One per input series, same order: what was filled in (part of the run's summary). */
   series: EvaluatedSeriesAlert[];
   /** Stored series the query did not return this run (only those whose alert changed). */
   absent: SeriesAlert[];
@@ -134,20 +139,25 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
   const concurrency = Math.max(1, policy.storeConcurrency ?? dispatchDefaults.storeConcurrency);
 
   const stored = await store.list(detector.name);
-  const planned = planAlerts({ detector, policy, verdicts, stored, nowMs }, logger);
+  const planned = planAlerts({ detector, policy, series: verdicts, stored, nowMs }, logger);
   const claim = await claimSeries(planned, { sinks: sinks.map((s) => s.name), nowMs, leaseMs, concurrency, dryRun }, { store, logger });
   // A dry run holds nothing: nothing is sent or recorded.
   const results = await sendPending(claim.held, sinks, { signal }, logger);
   const recorded = await recordDeliveries(claim.held, results, { giveUpAfterAttempts, concurrency }, { store, logger });
 
+  const series: EvaluatedSeriesAlert[] = [];
+  for (const p of planned) {
+    if (p.series === undefined) continue;
+    p.series.alert = alertOf(p, claim);
+    p.series.firing = p.transition?.state.status === 'firing';
+    series.push({ seriesKey: p.key, labels: p.labels, alert: p.series.alert, firing: p.series.firing });
+  }
   return {
     detector: detector.name,
     dryRun,
-    series: planned
-      .filter((p) => p.verdict !== undefined)
-      .map((p) => ({ seriesKey: p.key, labels: p.labels, alert: alertOf(p, claim), firing: p.transition?.state.status === 'firing' })),
+    series,
     absent: planned
-      .filter((p) => p.verdict === undefined && alertOf(p, claim) !== 'none')
+      .filter((p) => p.series === undefined && alertOf(p, claim) !== 'none')
       .map((p) => ({ seriesKey: p.key, labels: p.labels, alert: alertOf(p, claim) })),
     notifications: claim.notifications,
     sent: recorded.sent,

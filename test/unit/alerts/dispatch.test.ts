@@ -4,8 +4,8 @@
  * the sink contract tests and test/integration/webhook-delivery.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { dispatchAlerts, type DispatchPolicy } from '../../../lib/alerts/dispatch.js';
-import type { AlertDetector, Verdict } from '../../../lib/alerts/lifecycle.js';
+import { dispatchAlerts, type AlertSeries, type DispatchPolicy } from '../../../lib/alerts/dispatch.js';
+import type { AlertDetector } from '../../../lib/alerts/lifecycle.js';
 import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.js';
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { createMemoryLogger } from '../../../lib/log.js';
@@ -49,14 +49,14 @@ function recordingSink(name: string, behaviour: Behaviour = ok): RecordingSink &
   return sink;
 }
 
-function verdict(instance: string, anomalous: boolean): Verdict {
-  return { labels: { job: 'api', instance }, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, value: anomalous ? 99 : 1 };
+function verdict(instance: string, anomalous: boolean): AlertSeries {
+  return { labels: { job: 'api', instance }, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, last: anomalous ? 99 : 1 };
 }
 
 function run(
   store: StateStore,
   sinks: AlertSink[],
-  verdicts: Verdict[],
+  verdicts: AlertSeries[],
   minute: number,
   extra: { dryRun?: boolean; policy?: DispatchPolicy } = {},
 ) {
