@@ -7,16 +7,16 @@
  * go on; a delivery that fails stays pending in the state store for the next run.
  */
 import { dispatchAlerts, type DispatchPolicy, type DispatchSummary } from './alerts/dispatch.js';
-import type { Verdict } from './alerts/lifecycle.js';
+import type { AlertDetector } from './alerts/lifecycle.js';
 import type { StateStore } from './alerts/state-store.js';
 import { mapLimit } from './concurrency.js';
 import type { Config, DetectorConfig } from './config/config.js';
-import { evaluateSeries, type SeriesVerdict } from './detect/evaluate.js';
+import { evaluateSeries } from './detect/evaluate.js';
 import { detectionWindow } from './detect/window.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
+import { isScored, resultLine, seriesResult, type SeriesResult } from './series-result.js';
 import type { AlertSink } from './sinks/sink.js';
-import type { Labels } from './series/index.js';
 import type { MetricSource } from './sources/source.js';
 import type { ScoreWriter } from './write-back/score-writer.js';
 
@@ -42,24 +42,6 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Run only these detectors (by name); unknown names are a failure, not silently ignored. */
   detectors?: readonly string[];
-}
-
-/** What a run found for one series: the content of its log line. */
-export interface SeriesResult {
-  detector: string;
-  labels: Labels;
-  points: number;
-  last: number | null;
-  score: number | null;
-  threshold: number | null;
-  hasAnomaly: boolean;
-  numAnomalies: number;
-  anomalous: boolean;
-  alert: 'firing' | 'repeat' | 'resolved' | 'none';
-  /** The series' alert is firing after this run (its state, whether or not a notification went out). */
-  firing: boolean;
-  /** Timestamp of the evaluation (window end), Unix ms. */
-  atMs: number;
 }
 
 export interface DetectorOutcome {
@@ -101,58 +83,21 @@ export interface RunSummary {
   writeBack?: { ok: boolean; samples: number; error?: string };
 }
 
-function seriesResult(detector: string, verdict: SeriesVerdict, alert: SeriesResult['alert'], firing: boolean): SeriesResult {
-  if (verdict.insufficient) {
-    return {
-      detector,
-      labels: verdict.labels,
-      points: verdict.points,
-      last: verdict.last ?? null,
-      score: null,
-      threshold: null,
-      hasAnomaly: false,
-      numAnomalies: 0,
-      anomalous: false,
-      alert,
-      firing,
-      atMs: verdict.windowEndMs,
-    };
-  }
-  return {
-    detector,
-    labels: verdict.labels,
-    points: verdict.points,
-    last: verdict.last,
-    score: verdict.score,
-    threshold: verdict.threshold,
-    hasAnomaly: verdict.hasAnomaly,
-    numAnomalies: verdict.numAnomalies,
-    anomalous: verdict.anomalous,
-    alert,
-    firing,
-    atMs: verdict.windowEndMs,
-  };
-}
-
-/** The seed's log line, extended (DESIGN.md "Log line"). */
-function logLine(result: SeriesResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    detector: result.detector,
-    series: result.labels,
-    points: result.points,
-    last: result.last,
-    score: result.score,
-    threshold: result.threshold,
-    has_anomaly: result.hasAnomaly,
-    num_anomalies: result.numAnomalies,
-    alert: result.alert,
-    ...extra,
-  };
-}
-
 function policyOf(config: Config): DispatchPolicy {
   const { repeatIntervalMinutes, resolveAfter, sendResolved } = config.alerts;
   return { repeatIntervalMinutes, resolveAfter, sendResolved };
+}
+
+/** What the alert lifecycle needs of a detector; the graph link's base is the Prometheus UI. */
+function alertDetector(detector: DetectorConfig, config: Config): AlertDetector {
+  return {
+    name: detector.name,
+    query: detector.query,
+    severity: detector.severity,
+    labels: detector.labels,
+    forEvaluations: detector.forEvaluations,
+    prometheusUrl: config.prometheus.recording ? undefined : config.prometheus.url,
+  };
 }
 
 async function runDetector(
@@ -175,37 +120,18 @@ async function runDetector(
   const verdicts = series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
   timings.score += performance.now() - started;
 
-  const scored: Verdict[] = [];
   for (const verdict of verdicts) {
-    if (verdict.insufficient) {
-      logger.info('too few points for a verdict', {
-        series: verdict.labels,
-        points: verdict.points,
-        minPoints: verdict.minPoints,
-      });
-      continue;
-    }
-    scored.push({
-      labels: verdict.labels,
-      anomalous: verdict.anomalous,
-      score: verdict.score,
-      threshold: verdict.threshold,
-      value: verdict.last,
-    });
+    if (!verdict.insufficient) continue;
+    logger.info('too few points for a verdict', { series: verdict.labels, points: verdict.points, minPoints: verdict.minPoints });
   }
+  const results = verdicts.map((verdict) => seriesResult(detector.name, verdict));
 
   started = performance.now();
   const dispatch = await dispatchAlerts(
     {
-      detector: {
-        name: detector.name,
-        query: detector.query,
-        severity: detector.severity,
-        labels: detector.labels,
-        forEvaluations: detector.forEvaluations,
-        prometheusUrl: deps.config.prometheus.recording ? undefined : deps.config.prometheus.url,
-      },
-      verdicts: scored,
+      detector: alertDetector(detector, deps.config),
+      // Fills in each scored result's `alert` and `firing`.
+      verdicts: results.filter(isScored),
       nowMs: endMs,
       dryRun: options.dryRun ?? false,
       signal: options.signal,
@@ -214,35 +140,10 @@ async function runDetector(
   );
   timings.deliver += performance.now() - started;
 
-  // dispatch returns one entry per scored verdict, in order.
-  const alerts = new Map(dispatch.series.map((s) => [s.seriesKey, s]));
-  const results = verdicts.map((v) => {
-    const alert = alerts.get(v.seriesKey);
-    return seriesResult(detector.name, v, alert?.alert ?? 'none', alert?.firing ?? false);
-  });
-  for (const result of results) deps.logger.result(logLine(result));
-  for (const absent of dispatch.absent) {
+  for (const result of results) deps.logger.result(resultLine(result));
+  for (const { labels, alert } of dispatch.absent) {
     // A series that left the query result but whose alert changed (resolved) gets a line too.
-    deps.logger.result(
-      logLine(
-        {
-          detector: detector.name,
-          labels: absent.labels,
-          points: 0,
-          last: null,
-          score: null,
-          threshold: null,
-          hasAnomaly: false,
-          numAnomalies: 0,
-          anomalous: false,
-          alert: absent.alert,
-          // Absent series only get a line when they resolve.
-          firing: false,
-          atMs: endMs,
-        },
-        { absent: true },
-      ),
-    );
+    deps.logger.result(resultLine(seriesResult(detector.name, { absent: true, labels, alert, atMs: endMs })));
   }
 
   const deliveryFailures = dispatch.failed + dispatch.stateErrors;

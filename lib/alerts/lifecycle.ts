@@ -7,11 +7,12 @@
  *   firing --(resolveAfter normal in a row)--> ok          ("resolved", when sendResolved)
  *
  * Nothing here reads or writes a store or sends anything: lib/alerts/dispatch.ts does that.
+ * Notifications are facts; the text people read is the sinks' (lib/sinks/format.ts).
  * Pending deliveries of the previous state are carried over untouched.
  */
-import type { Severity, Notification, NotificationKind } from '../sinks/sink.js';
+import type { NotificationFacts, NotificationKind, Severity } from '../sinks/sink.js';
 import { type Labels, seriesKey } from '../series/index.js';
-import { formatNumber } from '../sinks/format.js';
+import { prometheusGraphUrl } from '../sources/prometheus/graph-url.js';
 import type { AlertState } from './state-store.js';
 
 /** The value of the `alert` field of a series' log line. */
@@ -35,64 +36,31 @@ export interface AlertDetector {
   severity: Severity;
   /** Extra labels configured on the detector. */
   labels: Readonly<Record<string, string>>;
-  /** Consecutive anomalous evaluations before an alert fires (default 1). */
-  forEvaluations?: number;
+  /** Consecutive anomalous evaluations before an alert fires. */
+  forEvaluations: number;
   /** Base URL of the Prometheus UI, for the graph link; credentials and query are stripped. */
   prometheusUrl?: string;
 }
 
-/** What the lifecycle needs of the alerts configuration; every field has a default. */
+/**
+ * What the lifecycle needs of the alerts configuration (`Config['alerts']`; its defaults are
+ * lib/config's `configDefaults`).
+ */
 export interface LifecyclePolicy {
-  /** Minutes between repeat notifications while a series stays anomalous (default 240). */
-  repeatIntervalMinutes?: number;
-  /** Consecutive normal evaluations that resolve a firing alert (default 2). */
-  resolveAfter?: number;
-  /** Send a notification when an alert resolves (default true). */
-  sendResolved?: boolean;
+  /** Minutes between repeat notifications while a series stays anomalous. */
+  repeatIntervalMinutes: number;
+  /** Consecutive normal evaluations that resolve a firing alert. */
+  resolveAfter: number;
+  /** Send a notification when an alert resolves. */
+  sendResolved: boolean;
 }
-
-export const lifecycleDefaults = {
-  repeatIntervalMinutes: 240,
-  resolveAfter: 2,
-  sendResolved: true,
-  forEvaluations: 1,
-} as const;
 
 /** The next state (not yet stored) and what to tell people about it. */
 export interface Transition {
   state: AlertState;
   /** New notifications (0 or 1); dispatch turns each into one pending delivery per sink. */
-  notifications: Notification[];
+  notifications: NotificationFacts[];
   alert: AlertField;
-}
-
-/**
- * The Prometheus graph page for a query: `<base>/graph?g0.expr=<query>&g0.tab=0`. Userinfo,
- * query string and fragment of the base are dropped so no credential ends up in a message.
- * Undefined when the base is not an http(s) URL.
- */
-export function graphUrl(prometheusUrl: string | undefined, query: string): string | undefined {
-  if (prometheusUrl === undefined) return undefined;
-  let base: URL;
-  try {
-    base = new URL(prometheusUrl);
-  } catch {
-    // A config the schema let through but that is no URL: a missing link beats a broken one.
-    return undefined;
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
-  const path = base.pathname.replace(/\/+$/, '');
-  return `${base.protocol}//${base.host}${path}/graph?g0.expr=${encodeURIComponent(query)}&g0.tab=0`;
-}
-
-function summaryFor(kind: NotificationKind, detector: string, labels: Labels, last: AlertState['lastVerdict']): string {
-  const series = seriesKey(labels);
-  if (kind === 'resolved') return `Resolved: ${detector} ${series} is back to normal`;
-  const numbers = last
-    ? `: score ${formatNumber(last.score)} >= threshold ${formatNumber(last.threshold)}, value ${formatNumber(last.value)}`
-    : '';
-  const prefix = kind === 'repeat' ? 'Still anomalous' : 'Anomaly';
-  return `${prefix}: ${detector} ${series}${numbers}`;
 }
 
 function notificationFor(
@@ -100,10 +68,10 @@ function notificationFor(
   state: AlertState,
   detector: AlertDetector,
   nowMs: number,
-): Notification {
+): NotificationFacts {
   const last = state.lastVerdict ?? { score: 0, threshold: 0, value: 0 };
   const startsAtMs = state.firingSinceMs ?? nowMs;
-  const notification: Notification = {
+  const notification: NotificationFacts = {
     id: `${detector.name}|${state.seriesKey}|${kind}|${nowMs}`,
     kind,
     detector: detector.name,
@@ -117,10 +85,9 @@ function notificationFor(
     value: last.value,
     startsAtMs,
     atMs: nowMs,
-    summary: summaryFor(kind, detector.name, state.labels, state.lastVerdict),
   };
   if (kind === 'resolved') notification.endsAtMs = nowMs;
-  const link = graphUrl(detector.prometheusUrl, detector.query);
+  const link = prometheusGraphUrl(detector.prometheusUrl, detector.query);
   if (link !== undefined) notification.generatorUrl = link;
   return notification;
 }
@@ -145,7 +112,7 @@ function copyState(state: AlertState): AlertState {
 }
 
 function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
-  const sendResolved = policy.sendResolved ?? lifecycleDefaults.sendResolved;
+  const { sendResolved } = policy;
   const notifications = sendResolved ? [notificationFor('resolved', next, detector, nowMs)] : [];
   next.status = 'ok';
   next.normalStreak = 0;
@@ -173,7 +140,7 @@ function normalEvaluation(next: AlertState, detector: AlertDetector, policy: Lif
     return { state: next, notifications: [], alert: 'none' };
   }
   next.normalStreak += 1;
-  const resolveAfter = Math.max(1, policy.resolveAfter ?? lifecycleDefaults.resolveAfter);
+  const resolveAfter = Math.max(1, policy.resolveAfter);
   if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
   return { state: next, notifications: [], alert: 'none' };
 }
@@ -202,14 +169,14 @@ export function evaluateAlert(
   next.anomalousStreak += 1;
   next.normalStreak = 0;
   if (next.status !== 'firing') {
-    const needed = Math.max(1, detector.forEvaluations ?? lifecycleDefaults.forEvaluations);
+    const needed = Math.max(1, detector.forEvaluations);
     if (next.anomalousStreak < needed) return { state: next, notifications: [], alert: 'none' };
     next.status = 'firing';
     next.firingSinceMs = nowMs;
     next.lastNotifiedMs = nowMs;
     return { state: next, notifications: [notificationFor('firing', next, detector, nowMs)], alert: 'firing' };
   }
-  const repeatMs = (policy.repeatIntervalMinutes ?? lifecycleDefaults.repeatIntervalMinutes) * 60_000;
+  const repeatMs = policy.repeatIntervalMinutes * 60_000;
   const lastNotifiedMs = next.lastNotifiedMs ?? next.firingSinceMs ?? nowMs;
   if (nowMs - lastNotifiedMs >= repeatMs) {
     next.lastNotifiedMs = nowMs;

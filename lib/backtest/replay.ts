@@ -12,6 +12,7 @@
  * view of history, the same as in production.
  */
 import type { DetectorConfig } from '../config/config.js';
+import { configDefaults } from '../config/index.js';
 import {
   evaluateAbsent,
   evaluateAlert,
@@ -38,7 +39,7 @@ export interface BacktestInput {
 export interface BacktestOptions {
   /** Labels of the series (part of every seed); default none. */
   labels?: Labels;
-  /** The run's alerts settings (repeat interval, resolve after, send resolved); lifecycle defaults otherwise. */
+  /** The run's alerts settings (repeat interval, resolve after, send resolved); the config's defaults otherwise. */
   alertPolicy?: LifecyclePolicy;
   /** Spacing the window is measured in; default the median timestamp gap. */
   spacingMs?: number;
@@ -144,7 +145,7 @@ export async function backtestSeries(
     if (verdict.insufficient) {
       // The run treats a series without a verdict like an absent one: a firing alert counts it
       // as a normal evaluation; otherwise nothing happens.
-      transition = state ? evaluateAbsent(state, detector, options.alertPolicy ?? {}, t) : undefined;
+      transition = state ? evaluateAbsent(state, detector, options.alertPolicy ?? configDefaults, t) : undefined;
     } else {
       row.anomalyScore = verdict.onsetScore ?? 0;
       row.threshold = verdict.threshold;
@@ -153,7 +154,7 @@ export async function backtestSeries(
         state,
         { labels, anomalous: verdict.anomalous, score: verdict.score, threshold: verdict.threshold, value: verdict.last },
         detector,
-        options.alertPolicy ?? {},
+        options.alertPolicy ?? configDefaults,
         t,
       );
     }

@@ -1,8 +1,9 @@
 /**
- * Text formatting shared by the sinks and the lifecycle's summaries: numbers, labels, times.
- * No I/O, so the pure lifecycle can use it too.
+ * Text formatting shared by the sinks: numbers, labels, times, and the one-line summary a
+ * notification carries from the moment it is queued. No I/O.
  */
-import type { Notification } from './sink.js';
+import { seriesKey } from '../series/index.js';
+import type { Notification, NotificationFacts } from './sink.js';
 
 /** Cuts `text` to `max` characters, marking the cut. */
 export function truncate(text: string, max: number): string {
@@ -26,3 +27,27 @@ export function formatNumber(value: number): string {
   return value.toPrecision(4).replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
 }
 
+
+/**
+ * The one-line summary of a notification, as people read it in Alertmanager's `summary`
+ * annotation, the webhook payload and the Teams card: `Anomaly: latency {job="api"}: score
+ * 0.81 >= threshold 0.62, value 9.5`, `Still anomalous: …`, `Resolved: … is back to normal`.
+ */
+export function notificationSummary(n: NotificationFacts): string {
+  const series = seriesKey(n.labels);
+  if (n.kind === 'resolved') return `Resolved: ${n.detector} ${series} is back to normal`;
+  const prefix = n.kind === 'repeat' ? 'Still anomalous' : 'Anomaly';
+  return `${prefix}: ${n.detector} ${series}: score ${formatNumber(n.score)} >= threshold ${formatNumber(n.threshold)}, value ${formatNumber(n.value)}`;
+}
+
+/** A notification as it is queued: its facts and its {@link notificationSummary}. */
+export function withSummary(n: NotificationFacts): Notification {
+  const { endsAtMs, generatorUrl, ...facts } = n;
+  // Keys in the order stored states and the console sink's JSON lines have always had.
+  return {
+    ...facts,
+    summary: notificationSummary(n),
+    ...(endsAtMs !== undefined ? { endsAtMs } : {}),
+    ...(generatorUrl !== undefined ? { generatorUrl } : {}),
+  };
+}

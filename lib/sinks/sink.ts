@@ -8,8 +8,11 @@ import type { Labels } from '../series/index.js';
 export type NotificationKind = 'firing' | 'repeat' | 'resolved';
 export type Severity = 'info' | 'warning' | 'critical';
 
-/** One thing to tell people about one series of one detector. Plain data: stored as pending. */
-export interface Notification {
+/**
+ * One thing to tell people about one series of one detector, as the alert lifecycle decides it:
+ * facts only, no text for people (lib/alerts/lifecycle.ts makes these).
+ */
+export interface NotificationFacts {
   /** Stable across retries: `${detector}|${seriesKey}|${kind}|${atMs}`; receivers may dedupe on it. */
   id: string;
   kind: NotificationKind;
@@ -33,6 +36,14 @@ export interface Notification {
   atMs: number;
   /** Link to the Prometheus graph of the query, when the Prometheus URL is known. */
   generatorUrl?: string;
+}
+
+/**
+ * A notification as it is queued and sent: its facts and the one-line summary people read,
+ * written once when it is queued (`withSummary` in format.ts). Plain data: stored as pending, so
+ * a delivery retried by a later run carries the text it was made with.
+ */
+export interface Notification extends NotificationFacts {
   summary: string;
 }
 

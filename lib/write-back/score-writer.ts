@@ -6,7 +6,7 @@
 import type { RemoteWriter } from '../remote-write/remote-writer.js';
 import { scoreSamples } from '../remote-write/score-samples.js';
 import type { RemoteWriteSample } from '../remote-write/write-request.js';
-import type { SeriesResult } from '../run.js';
+import type { SeriesResult } from '../series-result.js';
 
 /** What runDetection calls after the detectors ran (RunDependencies.writeBack). */
 export interface ScoreWriter {

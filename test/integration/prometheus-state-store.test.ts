@@ -134,9 +134,9 @@ describe('prometheus state store beyond the contract', () => {
         return Promise.resolve({ delivered: batch.map((n) => n.id), failed: [] });
       },
     };
-    const detector = { name: 'latency', query: 'up', severity: 'warning' as const, labels: {} };
+    const detector = { name: 'latency', query: 'up', severity: 'warning' as const, labels: {}, forEvaluations: 1 };
     const labels = { __name__: 'up', job: 'api' };
-    const verdict = (anomalous: boolean) => ({ labels, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, value: 1 });
+    const verdict = (anomalous: boolean) => ({ labels, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, last: 1 });
     const t0 = Date.UTC(2026, 0, 1, 12, 0);
     const runs = [true, true, false, false];
 
@@ -148,7 +148,7 @@ describe('prometheus state store beyond the contract', () => {
         {
           store: storeFor(prometheus.url, { metricName }),
           sinks: [sink],
-          policy: { resolveAfter: 2, repeatIntervalMinutes: 240 },
+          policy: { resolveAfter: 2, repeatIntervalMinutes: 240, sendResolved: true },
           logger: createMemoryLogger(),
         },
       );

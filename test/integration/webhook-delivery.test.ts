@@ -7,9 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchAlerts } from '../../lib/alerts/dispatch.js';
+import { dispatchAlerts, type AlertSeries } from '../../lib/alerts/dispatch.js';
 import { createFileStateStore } from '../../lib/alerts/file-state-store.js';
-import type { AlertDetector, Verdict } from '../../lib/alerts/lifecycle.js';
+import type { AlertDetector } from '../../lib/alerts/lifecycle.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createWebhookSink, type WebhookPayload } from '../../lib/sinks/webhook.js';
 import { freePort, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -17,9 +17,9 @@ import { freePort, startWebhookReceiver, type WebhookReceiver } from '../support
 const token = 'hookTOKENs3cr3t987654321';
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 6, 1, 10, 0, 0);
-const detector: AlertDetector = { name: 'latency', query: 'http_latency_seconds', severity: 'critical', labels: {} };
-const spike: Verdict = { labels: { job: 'api', instance: 'a:9100' }, anomalous: true, score: 0.9, threshold: 0.6, value: 42 };
-const calm: Verdict = { labels: { job: 'api', instance: 'b:9100' }, anomalous: false, score: 0.4, threshold: 0.6, value: 1 };
+const detector: AlertDetector = { name: 'latency', query: 'http_latency_seconds', severity: 'critical', labels: {}, forEvaluations: 1 };
+const spike: AlertSeries = { labels: { job: 'api', instance: 'a:9100' }, anomalous: true, score: 0.9, threshold: 0.6, last: 42 };
+const calm: AlertSeries = { labels: { job: 'api', instance: 'b:9100' }, anomalous: false, score: 0.4, threshold: 0.6, last: 1 };
 
 let dir: string;
 let port: number;
@@ -34,7 +34,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runOnce(minute: number, verdicts: Verdict[]) {
+async function runOnce(minute: number, verdicts: AlertSeries[]) {
   const logger = createMemoryLogger();
   const url = `http://127.0.0.1:${port}/hooks/${token}`;
   const store = createFileStateStore({ path: join(dir, 'state.json') });
@@ -44,7 +44,7 @@ async function runOnce(minute: number, verdicts: Verdict[]) {
   );
   const summary = await dispatchAlerts(
     { detector, verdicts, nowMs: t0 + minute * minuteMs },
-    { store, sinks: [sink], policy: {}, logger },
+    { store, sinks: [sink], policy: { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true }, logger },
   );
   return { summary, logger };
 }
@@ -91,7 +91,7 @@ describe('webhook delivery across runs', () => {
     receiver ??= await startWebhookReceiver({ port });
     receiver.reset();
     receiver.enqueue({ status: 500 }, { status: 500 });
-    const other: Verdict = { ...spike, labels: { job: 'api', instance: 'c:9100' } };
+    const other: AlertSeries = { ...spike, labels: { job: 'api', instance: 'c:9100' } };
     const { summary } = await runOnce(10, [other]);
     expect(summary).toMatchObject({ sent: 1, failed: 0, pending: 0 });
     expect(receiver.requests).toHaveLength(3);

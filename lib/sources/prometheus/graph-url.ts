@@ -4,17 +4,21 @@
  */
 
 /**
- * `http://prom:9090/graph?g0.expr=<query>&g0.tab=0`, under the base URL's path prefix. User
- * info in the base URL is dropped: the link ends up in chat messages.
+ * The Prometheus graph page for a query: `<base>/graph?g0.expr=<query>&g0.tab=0`, under the base
+ * URL's path prefix. User info, query string and fragment of the base are dropped so no
+ * credential ends up in a chat message. Undefined when there is no base or it is not an http(s)
+ * URL.
  */
-export function prometheusGraphUrl(baseUrl: string, query: string, options: { rangeMinutes?: number } = {}): string {
-  const url = new URL(baseUrl);
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/graph`;
-  const params = new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0' });
-  if (options.rangeMinutes !== undefined) params.set('g0.range_input', `${Math.max(1, Math.round(options.rangeMinutes))}m`);
-  return `${url.toString()}?${params.toString()}`;
+export function prometheusGraphUrl(baseUrl: string | undefined, query: string): string | undefined {
+  if (baseUrl === undefined) return undefined;
+  let base: URL;
+  try {
+    base = new URL(baseUrl);
+  } catch {
+    // A config the schema let through but that is no URL: a missing link beats a broken one.
+    return undefined;
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') return undefined;
+  const path = base.pathname.replace(/\/+$/, '');
+  return `${base.protocol}//${base.host}${path}/graph?g0.expr=${encodeURIComponent(query)}&g0.tab=0`;
 }

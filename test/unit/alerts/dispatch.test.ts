@@ -4,8 +4,8 @@
  * the sink contract tests and test/integration/webhook-delivery.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { dispatchAlerts, type DispatchPolicy } from '../../../lib/alerts/dispatch.js';
-import type { AlertDetector, Verdict } from '../../../lib/alerts/lifecycle.js';
+import { dispatchAlerts, type AlertSeries, type DispatchPolicy } from '../../../lib/alerts/dispatch.js';
+import type { AlertDetector } from '../../../lib/alerts/lifecycle.js';
 import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.js';
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { createMemoryLogger } from '../../../lib/log.js';
@@ -14,8 +14,8 @@ import type { AlertSink, DeliveryResult, Notification } from '../../../lib/sinks
 
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 5, 1, 0, 0, 0);
-const detector: AlertDetector = { name: 'latency', query: 'lat', severity: 'warning', labels: {} };
-const policy: DispatchPolicy = {};
+const detector: AlertDetector = { name: 'latency', query: 'lat', severity: 'warning', labels: {}, forEvaluations: 1 };
+const policy: DispatchPolicy = { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true };
 
 type Behaviour = (batch: readonly Notification[], call: number) => DeliveryResult | Promise<DeliveryResult>;
 
@@ -49,14 +49,14 @@ function recordingSink(name: string, behaviour: Behaviour = ok): RecordingSink &
   return sink;
 }
 
-function verdict(instance: string, anomalous: boolean): Verdict {
-  return { labels: { job: 'api', instance }, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, value: anomalous ? 99 : 1 };
+function verdict(instance: string, anomalous: boolean): AlertSeries {
+  return { labels: { job: 'api', instance }, anomalous, score: anomalous ? 0.9 : 0.3, threshold: 0.6, last: anomalous ? 99 : 1 };
 }
 
 function run(
   store: StateStore,
   sinks: AlertSink[],
-  verdicts: Verdict[],
+  verdicts: AlertSeries[],
   minute: number,
   extra: { dryRun?: boolean; policy?: DispatchPolicy } = {},
 ) {
@@ -151,7 +151,7 @@ describe('dispatchAlerts', () => {
   it('gives up a non-retryable delivery after giveUpAfterAttempts runs, with an error line', async () => {
     const store = createMemoryStateStore();
     const hook = recordingSink('hook', failAll(false));
-    const extra = { policy: { giveUpAfterAttempts: 2 } };
+    const extra = { policy: { ...policy, giveUpAfterAttempts: 2 } };
     const first = await run(store, [hook], [verdict('a', true)], 0, extra).result;
     expect(first).toMatchObject({ failed: 1, pending: 1, dropped: 0 });
     const second = run(store, [hook], [verdict('a', true)], 1, extra);

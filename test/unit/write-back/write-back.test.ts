@@ -9,7 +9,8 @@ import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.j
 import { ConfigError, describeConfig, parseConfig } from '../../../lib/config/index.js';
 import { createMemoryLogger } from '../../../lib/log.js';
 import { RemoteWriteError } from '../../../lib/remote-write/errors.js';
-import { runDetection, type SeriesResult } from '../../../lib/run.js';
+import { runDetection } from '../../../lib/run.js';
+import type { SeriesResult } from '../../../lib/series-result.js';
 import type { AlertSink, Notification } from '../../../lib/sinks/sink.js';
 import type { Series } from '../../../lib/series/index.js';
 import type { MetricSource, RangeQuery } from '../../../lib/sources/source.js';

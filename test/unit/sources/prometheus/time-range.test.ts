@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { alignRange, splitRange } from '../../../../lib/sources/prometheus/time-range.js';
-import { prometheusGraphUrl } from '../../../../lib/sources/prometheus/graph-url.js';
 
 describe('alignRange', () => {
   it('floors start and end to a multiple of the step', () => {
@@ -31,19 +30,5 @@ describe('splitRange', () => {
       { startMs: 10_999_000, endMs: 21_998_000 },
       { startMs: 21_998_000, endMs: 25_000_000 },
     ]);
-  });
-});
-
-describe('prometheusGraphUrl', () => {
-  it('links to the graph page under the base path, query encoded, without user info', () => {
-    // Act
-    const url = prometheusGraphUrl('https://user:pw@prom.example.com/prometheus/', 'rate(x{job="a b"}[5m]) > 1');
-
-    // Assess
-    const parsed = new URL(url);
-    expect(parsed.origin + parsed.pathname).toBe('https://prom.example.com/prometheus/graph');
-    expect(parsed.searchParams.get('g0.expr')).toBe('rate(x{job="a b"}[5m]) > 1');
-    expect(parsed.searchParams.get('g0.tab')).toBe('0');
-    expect(url).not.toContain('pw');
   });
 });
