@@ -5,7 +5,7 @@
  */
 import type { DetectorConfig } from '../../lib/config/config.js';
 import { backtestSeries } from '../../lib/backtest/index.js';
-import { defaultDetector } from '../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../lib/config/defaults.js';
 import { InputError } from '../../lib/errors.js';
 import { readNabDataFile, readNabWindows, readReferenceScores } from './corpus.js';
 

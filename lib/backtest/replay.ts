@@ -12,7 +12,7 @@
  * view of history, the same as in production.
  */
 import type { DetectorConfig } from '../config/config.js';
-import { configDefaults } from '../config/index.js';
+import { defaultAlertPolicy } from '../config/defaults.js';
 import {
   evaluateAbsent,
   evaluateAlert,
@@ -94,6 +94,7 @@ export async function backtestSeries(
     throw new InputError(`backtest input has ${n} timestamps but ${values.length} values`);
   }
   const labels = options.labels ?? {};
+  const alertPolicy = options.alertPolicy ?? defaultAlertPolicy;
   const points = windowPoints(detector);
   const spacingMs = options.spacingMs ?? (n >= 2 ? medianSpacingMs(timestampsMs) : detector.stepSeconds * 1000);
   if (!(spacingMs > 0) || !Number.isFinite(spacingMs)) {
@@ -145,7 +146,7 @@ export async function backtestSeries(
     if (verdict.insufficient) {
       // The run treats a series without a verdict like an absent one: a firing alert counts it
       // as a normal evaluation; otherwise nothing happens.
-      transition = state ? evaluateAbsent(state, detector, options.alertPolicy ?? configDefaults, t) : undefined;
+      transition = state ? evaluateAbsent(state, detector, alertPolicy, t) : undefined;
     } else {
       row.anomalyScore = verdict.onsetScore ?? 0;
       row.threshold = verdict.threshold;
@@ -154,7 +155,7 @@ export async function backtestSeries(
         state,
         { labels, anomalous: verdict.anomalous, score: verdict.score, threshold: verdict.threshold, value: verdict.last },
         detector,
-        options.alertPolicy ?? configDefaults,
+        alertPolicy,
         t,
       );
     }

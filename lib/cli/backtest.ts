@@ -28,8 +28,7 @@ import {
 } from '../backtest/index.js';
 import type { Config, DetectorConfig, PrometheusConfig } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
-import { configDefaults } from '../config/schema.js';
-import { defaultDetector } from '../config/detector-defaults.js';
+import { defaultAlertPolicy, defaultDetector, defaultPrometheus } from '../config/defaults.js';
 import { AiopsError, InputError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { writeBacktestReport } from '../report/html-report.js';
@@ -121,11 +120,7 @@ async function loadSettings(io: CommandIo, configPath: string | undefined, detec
     }
     return {
       detector: defaultDetector(),
-      alertPolicy: {
-        repeatIntervalMinutes: configDefaults.repeatIntervalMinutes,
-        resolveAfter: configDefaults.resolveAfter,
-        sendResolved: configDefaults.sendResolved,
-      },
+      alertPolicy: defaultAlertPolicy,
     };
   }
   const options: Parameters<typeof loadConfig>[0] = {
@@ -217,13 +212,7 @@ async function backtestCsv(io: CommandIo, options: Options, settings: Settings, 
 
 /** Where to query: `--prometheus` over the config's URL; auth and the rest from the config. */
 function prometheusConfigOf(options: Options, settings: Settings): PrometheusConfig {
-  const base: PrometheusConfig = settings.config?.prometheus ?? {
-    url: configDefaults.prometheusUrl,
-    auth: { type: 'none' },
-    headers: {},
-    timeoutMs: configDefaults.prometheusTimeoutMs,
-    retries: configDefaults.prometheusRetries,
-  };
+  const base: PrometheusConfig = settings.config?.prometheus ?? defaultPrometheus;
   if (options.prometheus === undefined) {
     if (settings.config === undefined) throw usageError('--prometheus URL is required (or a --config whose prometheus.url to use)');
     return base;

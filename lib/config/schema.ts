@@ -60,7 +60,7 @@ const authSchema = z.discriminatedUnion(
   { error: 'must be one of none, bearer, basic, sigv4' },
 );
 
-const prometheusSchema = z
+export const prometheusSchema = z
   .strictObject({
     /** Base URL (path prefix included). With `recording`, only used for graph links. */
     url: httpUrl.default(configDefaults.prometheusUrl),
@@ -195,7 +195,7 @@ export const sinkSchema = z
   // type takes none), so code that lists or checks secrets needs none.
   .transform((sink): typeof sink & { name: string; url?: SecretRef; signingSecret?: SecretRef } => ({ ...sink, name: sink.name ?? sink.type }));
 
-const alertsSchema = z.strictObject({
+export const alertsSchema = z.strictObject({
   /** Minutes between repeat notifications while a series stays anomalous. */
   repeatIntervalMinutes: duration('min').default(configDefaults.repeatIntervalMinutes),
   /** Consecutive normal evaluations that resolve a firing alert. */

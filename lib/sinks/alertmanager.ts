@@ -17,14 +17,12 @@ import type { AlertSink, Notification } from './sink.js';
 
 export interface AlertmanagerSinkOptions extends HttpSinkOptions {
   /**
-   * How long a firing alert stays active without a repeat. Set it to the repeat interval plus a
-   * margin (default 240 + 15 minutes, matching the default repeat interval).
+   * How long a firing alert stays active without a repeat: the repeat interval plus a margin
+   * (the sink registry derives it from `alerts.repeatIntervalMinutes`).
    */
-  activeForMs?: number;
+  activeForMs: number;
 }
 export type AlertmanagerSinkDeps = HttpSinkDeps;
-
-export const defaultActiveForMs = (240 + 15) * 60_000;
 
 /** The alert name every alert of this detector carries. */
 export const alertName = 'AnomalyDetected';
@@ -70,7 +68,7 @@ export function alertmanagerLabels(n: Notification): Record<string, string> {
 }
 
 /** The API v2 alert for one notification. */
-export function alertmanagerAlert(n: Notification, activeForMs = defaultActiveForMs): Record<string, unknown> {
+export function alertmanagerAlert(n: Notification, activeForMs: number): Record<string, unknown> {
   const alert: Record<string, unknown> = {
     labels: alertmanagerLabels(n),
     annotations: {

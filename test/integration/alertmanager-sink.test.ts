@@ -43,7 +43,7 @@ function notification(kind: 'firing' | 'resolved', startsAtMs: number, atMs: num
 describe('Alertmanager sink with a real Alertmanager', () => {
   it('creates an active alert with our labels and annotations, then resolves it', async () => {
     const logger = createMemoryLogger();
-    const sink = createAlertmanagerSink({ url: am.baseUrl, retries: 1, timeoutMs: 5_000 }, { logger });
+    const sink = createAlertmanagerSink({ url: am.baseUrl, retries: 1, timeoutMs: 5_000, activeForMs: 255 * 60_000 }, { logger });
     const startsAtMs = Date.now() - 60_000;
     const firing = notification('firing', startsAtMs, Date.now());
 
@@ -77,7 +77,7 @@ describe('Alertmanager sink with a real Alertmanager', () => {
   });
 
   it('a payload Alertmanager rejects is reported as not retryable', async () => {
-    const sink = createAlertmanagerSink({ url: am.baseUrl, retries: 2, timeoutMs: 5_000 });
+    const sink = createAlertmanagerSink({ url: am.baseUrl, retries: 2, timeoutMs: 5_000, activeForMs: 255 * 60_000 });
     // A series label value that is not valid UTF-8 cannot be built from JS strings; an invalid
     // generatorURL is what Alertmanager's API validation rejects instead.
     const bad = { ...notification('firing', Date.now(), Date.now()), generatorUrl: 'not a url with spaces' };

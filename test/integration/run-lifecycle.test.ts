@@ -18,7 +18,7 @@ import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { latencyHistory } from '../support/latency-history.js';
-import { defaultDetector } from '../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../lib/config/defaults.js';
 import { windowPoints } from '../../lib/detect/window.js';
 
 /** Newest point of the spike (a whole minute, so step-aligned). */

@@ -14,7 +14,7 @@ import type { Labels, Series } from '../../lib/series/index.js';
 import type { MetricSource, RangeQuery } from '../../lib/sources/source.js';
 import { latencyValue } from '../support/latency-history.js';
 import { seededRandom } from '../support/random.js';
-import { defaultDetector } from '../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../lib/config/defaults.js';
 import { windowPoints } from '../../lib/detect/window.js';
 
 const minuteMs = 60_000;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtestSeries, type BacktestRow } from '../../../lib/backtest/replay.js';
-import { defaultDetector } from '../../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../../lib/config/defaults.js';
 import { evaluateSeries } from '../../../lib/detect/evaluate.js';
 import { detectionWindow, windowPoints } from '../../../lib/detect/window.js';
 import { InputError } from '../../../lib/errors.js';

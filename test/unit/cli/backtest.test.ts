@@ -6,7 +6,7 @@ import { main } from '../../../functions/cli.js';
 import { captureIo, type CapturedIo } from '../../support/cli.js';
 import { seriesName as formatSeriesName } from '../../../lib/series/index.js';
 import { backtestSeries } from '../../../lib/backtest/replay.js';
-import { defaultDetector } from '../../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../../lib/config/defaults.js';
 import { noisySeries } from '../detect/series-fixtures.js';
 import { windowPoints } from '../../../lib/detect/window.js';
 

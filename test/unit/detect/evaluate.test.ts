@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../../lib/config/defaults.js';
 import { evaluateSeries, type ScoredVerdict, type SeriesVerdict } from '../../../lib/detect/evaluate.js';
 import { windowPoints } from '../../../lib/detect/window.js';
 import { noisySeries, seriesOf, slice } from './series-fixtures.js';

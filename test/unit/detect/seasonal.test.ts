@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDetector } from '../../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../../lib/config/defaults.js';
 import { evaluateSeries, type ScoredVerdict } from '../../../lib/detect/evaluate.js';
 import { seasonalResidual, smoothedSeasonalResiduals } from '../../../lib/detect/seasonal.js';
 import { windowPoints } from '../../../lib/detect/window.js';

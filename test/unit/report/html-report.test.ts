@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtestSeries } from '../../../lib/backtest/replay.js';
-import { defaultDetector } from '../../../lib/config/detector-defaults.js';
+import { defaultDetector } from '../../../lib/config/defaults.js';
 import { decimateMinMax } from '../../../lib/report/decimate.js';
 import { alertEvents, escapeHtml, renderBacktestReport, type ReportRow } from '../../../lib/report/html-report.js';
 

@@ -9,9 +9,12 @@ import {
 import { startWebhookReceiver } from '../../support/webhook-receiver.js';
 import { describeSinkContract, sampleNotification, secretToken } from './sink-contract.js';
 
+/** The default repeat interval (240 min) plus the registry's 15-minute margin. */
+const activeForMs = 255 * 60_000;
+
 describeSinkContract('alertmanager', {
   makeSink: (url, { logger, timeoutMs, retries, retry }) =>
-    createAlertmanagerSink({ url, timeoutMs, retries, retry }, { logger, random: () => 0.5 }),
+    createAlertmanagerSink({ url, timeoutMs, retries, retry, activeForMs }, { logger, random: () => 0.5 }),
 });
 
 describe('alertmanager payload', () => {
@@ -21,7 +24,7 @@ describe('alertmanager payload', () => {
     expect(alertmanagerAlertsUrl('http://am:9093/api/v2/alerts')).toBe('http://am:9093/api/v2/alerts');
     const receiver = await startWebhookReceiver();
     try {
-      await createAlertmanagerSink({ url: `${receiver.baseUrl}/am/` }).send([sampleNotification('a:1')]);
+      await createAlertmanagerSink({ url: `${receiver.baseUrl}/am/`, activeForMs }).send([sampleNotification('a:1')]);
       expect(receiver.requests[0]!.path).toBe('/am/api/v2/alerts');
     } finally {
       await receiver.close();
@@ -54,19 +57,19 @@ describe('alertmanager payload', () => {
 
   it('firing alerts stay active until after the next repeat; resolved ones end at the resolve time', () => {
     const firing = sampleNotification('a:1');
-    const alert = alertmanagerAlert(firing, 255 * 60_000);
+    const alert = alertmanagerAlert(firing, activeForMs);
     expect(alert.startsAt).toBe(new Date(firing.startsAtMs).toISOString());
     expect(Date.parse(alert.endsAt as string) - firing.atMs).toBe(255 * 60_000);
     expect(alert.generatorURL).toBe(firing.generatorUrl);
     expect(alert.annotations).toMatchObject({ summary: firing.summary, score: '0.83', threshold: '0.61', query: firing.query });
     const resolved = sampleNotification('a:1', 'resolved');
-    expect(alertmanagerAlert(resolved).endsAt).toBe(new Date(resolved.endsAtMs!).toISOString());
+    expect(alertmanagerAlert(resolved, activeForMs).endsAt).toBe(new Date(resolved.endsAtMs!).toISOString());
   });
 
   it('rejects an invalid URL without quoting it', () => {
-    expect(() => createAlertmanagerSink({ url: `not a url ${secretToken}` })).toThrow(/not a valid URL/);
+    expect(() => createAlertmanagerSink({ url: `not a url ${secretToken}`, activeForMs })).toThrow(/not a valid URL/);
     try {
-      createAlertmanagerSink({ url: `not a url ${secretToken}` });
+      createAlertmanagerSink({ url: `not a url ${secretToken}`, activeForMs });
     } catch (error) {
       expect((error as Error).message).not.toContain(secretToken);
     }

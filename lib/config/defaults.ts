@@ -1,12 +1,13 @@
 /**
- * A complete detector from the configuration's defaults, for code that has no config file: the
+ * Complete settings from the configuration's defaults (a detector, the alert policy, the
+ * Prometheus connection), for code that has no config file: the
  * backtest without `--config`, the NAB benchmark, tests. It is parsed by the same schema that
  * fills absent keys of a config file, so it can never drift from what `run` uses.
  */
-import type { DetectorConfig } from './config.js';
+import type { AlertsConfig, DetectorConfig, PrometheusConfig } from './config.js';
 import { envDetectorName } from './env-config.js';
 import { deepFreeze } from './parse-config.js';
-import { detectorSchema } from './schema.js';
+import { alertsSchema, detectorSchema, prometheusSchema } from './schema.js';
 
 /**
  * The name of a detector built from defaults alone: the same as the detector the seed's
@@ -21,3 +22,12 @@ const defaults: DetectorConfig = deepFreeze(detectorSchema.parse({ name: default
 export function defaultDetector(overrides: Partial<DetectorConfig> = {}): DetectorConfig {
   return { ...defaults, query: '', ...overrides };
 }
+
+/** The alert lifecycle's settings when a config leaves `alerts` out (backtests without a config). */
+export const defaultAlertPolicy: Readonly<Pick<AlertsConfig, 'repeatIntervalMinutes' | 'resolveAfter' | 'sendResolved'>> = (() => {
+  const { repeatIntervalMinutes, resolveAfter, sendResolved } = alertsSchema.parse({});
+  return Object.freeze({ repeatIntervalMinutes, resolveAfter, sendResolved });
+})();
+
+/** The Prometheus connection when a config leaves `prometheus` out. */
+export const defaultPrometheus: PrometheusConfig = deepFreeze(prometheusSchema.parse({}));
