@@ -50,17 +50,26 @@ export function readNabWindows(nabDir: string): Map<string, (readonly [number, n
   } catch (error) {
     throw new InputError(`cannot read NAB windows from ${file}`, { cause: error });
   }
+  return parseNabWindows(parsed, file);
+}
+
+/**
+ * The content of a windows.json (file name -> list of [start, end] timestamp texts), parsed to
+ * epoch ms (UTC); `source` names where it came from in errors. The test fixture
+ * (test/fixtures/nab) carries the same object and goes through here too.
+ */
+export function parseNabWindows(parsed: unknown, source: string): Map<string, (readonly [number, number])[]> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new InputError(`${file}: expected an object of file name -> windows`);
+    throw new InputError(`${source}: expected an object of file name -> windows`);
   }
   const windows = new Map<string, (readonly [number, number])[]>();
   for (const [name, list] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!Array.isArray(list)) throw new InputError(`${file}: windows of ${name} are not a list`);
+    if (!Array.isArray(list)) throw new InputError(`${source}: windows of ${name} are not a list`);
     windows.set(
       name,
       list.map((pair: unknown, k) => {
         if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
-          throw new InputError(`${file}: window ${k + 1} of ${name} is not a [start, end] pair of timestamps`);
+          throw new InputError(`${source}: window ${k + 1} of ${name} is not a [start, end] pair of timestamps`);
         }
         return [parseNabTimestamp(pair[0]), parseNabTimestamp(pair[1])] as const;
       }),

@@ -35,7 +35,7 @@ export interface AwsSecretsManagerDeps {
 /** What a webhook secret holds. */
 export interface WebhookSecret {
   url: string;
-  /** HMAC key for the generic webhook's `X-Signature-256` header, when set. */
+  /** The generic webhook's signing secret (`whsec_<base64>` or any string), when set. */
   signingSecret?: string;
 }
 

@@ -1,16 +1,22 @@
 /**
  * Generic JSON webhook: one POST per batch with every notification in full (payload version 1,
- * documented in docs/alerts-and-sinks.md). With a signing secret, `X-Signature-256: sha256=<hex>` carries the
- * HMAC-SHA256 of the exact raw body, as GitHub webhooks do, so a receiver can check that the
- * request came from us and was not altered.
+ * documented in docs/alerts-and-sinks.md). With a signing secret, the request is signed per
+ * Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), so a receiver can
+ * check that it came from us, was not altered and is not a replay; the deprecated
+ * `X-Signature-256` (HMAC of the body alone) is sent beside it. See webhook-signature.ts.
  */
-import { createHmac } from 'node:crypto';
 import { iso } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions } from './http-delivery.js';
 import type { AlertSink, Notification } from './sink.js';
+import { signatureHeader, signingKey, standardWebhookHeaders, webhookMessageId } from './webhook-signature.js';
+
+export { signatureHeader } from './webhook-signature.js';
 
 export interface WebhookSinkOptions extends HttpSinkOptions {
-  /** HMAC-SHA256 key for the `X-Signature-256` header; no header without it. */
+  /**
+   * Signs every request when set: `whsec_<base64>` (Standard Webhooks) or any other string (its
+   * UTF-8 bytes are the key). No signature headers without it.
+   */
   signingSecret?: string;
 }
 export type WebhookSinkDeps = HttpSinkDeps;
@@ -75,24 +81,32 @@ export function webhookPayload(notifications: readonly Notification[], sentAtMs:
   };
 }
 
-/** `sha256=<hex HMAC-SHA256 of body>`, the value of `X-Signature-256`. */
-export function signatureHeader(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
-
-/** An AlertSink posting the generic JSON payload, signed when a signing secret is set. */
+/**
+ * An AlertSink posting the generic JSON payload, signed when a signing secret is set. Throws an
+ * InputError (without the secret) for a `whsec_` secret that is not base64.
+ */
 export function createWebhookSink(options: WebhookSinkOptions, deps: WebhookSinkDeps = {}): AlertSink {
   const name = options.name ?? 'webhook';
   const now = deps.now ?? (() => new Date());
+  const secret = options.signingSecret;
+  const key = secret !== undefined ? signingKey(secret) : undefined;
   const poster = createHttpPoster(name, options, deps);
   return {
     name,
     send: (notifications, sendOptions) => {
       if (notifications.length === 0) return Promise.resolve({ delivered: [], failed: [] });
-      const body = JSON.stringify(webhookPayload(notifications, now().getTime()));
+      const nowMs = now().getTime();
+      const ids = notifications.map((n) => n.id);
+      const body = JSON.stringify(webhookPayload(notifications, nowMs));
       const headers: Record<string, string> = { 'user-agent': 'aiops-detector' };
-      if (options.signingSecret !== undefined) headers['x-signature-256'] = signatureHeader(body, options.signingSecret);
-      return deliverMessages(poster, [{ ids: notifications.map((n) => n.id), body, headers }], sendOptions?.signal);
+      if (secret !== undefined && key !== undefined) {
+        // Retries within this send repeat these headers. With the defaults (4 attempts of at most
+        // 10 s, waits of at most 10 s) the timestamp is then about a minute old at most, inside a
+        // verifier's tolerance (5 minutes in the reference libraries).
+        Object.assign(headers, standardWebhookHeaders(key, webhookMessageId(ids), nowMs, body));
+        headers['x-signature-256'] = signatureHeader(body, secret);
+      }
+      return deliverMessages(poster, [{ ids, body, headers }], sendOptions?.signal);
     },
   };
 }

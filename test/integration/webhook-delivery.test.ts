@@ -6,13 +6,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchAlerts, type AlertSeries } from '../../lib/alerts/dispatch.js';
 import { createFileStateStore } from '../../lib/alerts/file-state-store.js';
 import type { AlertDetector } from '../../lib/alerts/lifecycle.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createWebhookSink, type WebhookPayload } from '../../lib/sinks/webhook.js';
-import { freePort, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { errorMessage } from '../../lib/errors.js';
+import { freePort, startWebhookReceiver, type RecordedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const token = 'hookTOKENs3cr3t987654321';
 const minuteMs = 60_000;
@@ -96,5 +98,60 @@ describe('webhook delivery across runs', () => {
     expect(summary).toMatchObject({ sent: 1, failed: 0, pending: 0 });
     expect(receiver.requests).toHaveLength(3);
     expect(receiver.accepted()).toHaveLength(1);
+  });
+});
+
+describe('signed webhook delivery across runs (Standard Webhooks)', () => {
+  const signingSecret = `whsec_${Buffer.from('delivery-across-runs signing key').toString('base64')}`;
+  const verifier = new Webhook(signingSecret);
+  const headersOf = (r: RecordedRequest): Record<string, string> =>
+    Object.fromEntries(['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(r.headers[h])]));
+
+  it('resends a failed batch in the next run with the same webhook-id and a new signed timestamp', async () => {
+    // Prepare: a receiver that verifies with the reference library and fails the whole first
+    // run (3 attempts); runs a minute apart ending now, so the verifier's clock accepts them.
+    const rejections: string[] = [];
+    const signed = await startWebhookReceiver({
+      check: (request) => {
+        try {
+          verifier.verify(request.body, headersOf(request));
+          return undefined;
+        } catch (error) {
+          rejections.push(errorMessage(error));
+          return { status: 401 };
+        }
+      },
+    });
+    signed.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
+    const startMs = Date.now() - 2 * minuteMs;
+    const store = createFileStateStore({ path: join(dir, 'signed-state.json') });
+    const run = (minute: number) => {
+      const nowMs = startMs + minute * minuteMs;
+      const sink = createWebhookSink(
+        { name: 'signed', url: `${signed.baseUrl}/hook`, signingSecret, retries: 2, timeoutMs: 2_000, retry: { baseDelayMs: 5, maxDelayMs: 50 } },
+        { logger: createMemoryLogger(), now: () => new Date(nowMs) },
+      );
+      return dispatchAlerts({ detector, verdicts: [spike], nowMs }, { store, sinks: [sink], policy: {}, logger: createMemoryLogger() });
+    };
+    try {
+      // Act
+      const first = await run(0);
+      const second = await run(1);
+
+      // Assess: four requests of one batch, one id; the first run's share a timestamp, the
+      // second run's is a minute later, and the one accepted verifies.
+      expect(first).toMatchObject({ sent: 0, failed: 1, pending: 1 });
+      expect(second).toMatchObject({ sent: 1, failed: 0, pending: 0 });
+      expect(rejections).toEqual([]);
+      expect(signed.requests.map((r) => r.status)).toEqual([503, 503, 503, 200]);
+      expect(new Set(signed.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+      const timestamps = signed.requests.map((r) => Number(r.headers['webhook-timestamp']));
+      expect(timestamps.slice(0, 3)).toEqual([timestamps[0], timestamps[0], timestamps[0]]);
+      expect(timestamps[3]).toBe(timestamps[0]! + 60);
+      const accepted = signed.accepted()[0]!;
+      expect(verifier.verify(accepted.body, headersOf(accepted))).toMatchObject({ notifications: [{ kind: 'firing' }] });
+    } finally {
+      await signed.close();
+    }
   });
 });

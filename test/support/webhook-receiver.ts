@@ -2,7 +2,8 @@
  * A real HTTP server on 127.0.0.1 that records every request and answers as told: for sink
  * tests (Slack, Teams, Alertmanager and generic webhooks all look the same from here) and the
  * delivery integration tests. It can answer 500 N times then 200, 429 with Retry-After, 400,
- * hang (for timeouts), or not listen at all (connection refused).
+ * hang (for timeouts), or not listen at all (connection refused). With `check`, it first checks
+ * each request as a real receiver checks a signature, and answers what the check says.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +46,11 @@ export interface WebhookReceiverOptions {
   port?: number;
   /** Answer given when the queue is empty (default 200 `ok`). */
   defaultReply?: Reply;
+  /**
+   * Runs first on every request: a Reply it returns is the answer (e.g. 401 for a bad
+   * signature); undefined lets the queue or the default answer.
+   */
+  check?: (request: RecordedRequest) => Reply | undefined;
 }
 
 /** A port nobody listens on right now (for "connection refused"). */
@@ -74,7 +80,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
         receivedAtMs: Date.now(),
       };
       requests.push(record);
-      const reply = queue.shift() ?? fallback;
+      const reply = options.check?.(record) ?? queue.shift() ?? fallback;
       if ('hang' in reply) return; // the socket stays open until the client gives up or close()
       record.status = reply.status;
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });

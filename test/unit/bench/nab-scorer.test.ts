@@ -1,14 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertNabDir,
-  listNabFiles,
-  readNabDataFile,
-  readNabWindows,
-  readReferenceScores,
-  type NabDataFile,
-} from '../../../bench/nab/corpus.js';
 import {
   NAB_PROFILES,
   NEVER_THRESHOLD,
@@ -19,16 +9,13 @@ import {
   type NabProfile,
 } from '../../../bench/nab/scorer.js';
 import { InputError } from '../../../lib/errors.js';
-
-// The corpus sits beside the repository: <repo>/../shared/nab.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nabDir = path.resolve(repoRoot, '../shared/nab');
+import { readNabFixture, type NabFixtureDetector, type NabFixtureFile } from '../../fixtures/nab/nab-fixture.js';
 
 const STANDARD = NAB_PROFILES[0] as NabProfile;
 const MINUTE_MS = 60_000;
 const START_MS = Date.UTC(2020, 0, 1);
 
-/** The sigmoid of ../shared/nab/README.md, written out independently of the scorer. */
+/** The sigmoid of the NAB corpus' README (../shared/nab/README.md), written out independently of the scorer. */
 function readmeSigmoid(y: number): number {
   return y > 3 ? -1 : 2 / (1 + Math.exp(5 * y)) - 1;
 }
@@ -173,18 +160,17 @@ describe('NAB scorer on synthetic files', () => {
   });
 });
 
-describe('NAB scorer on the published detectors (../shared/nab)', () => {
-  let files: NabDataFile[] = [];
+// The published detectors' scores come from test/fixtures/nab (built from ../shared/nab by
+// make-fixture.ts there), so the suite needs nothing beside the repository.
+describe('NAB scorer on the published detectors (test/fixtures/nab)', () => {
+  let files: NabFixtureFile[] = [];
 
   beforeAll(() => {
-    // Fails (never skips) with a message naming the missing folder.
-    assertNabDir(nabDir);
-    const windows = readNabWindows(nabDir);
-    files = listNabFiles(nabDir).map((name) => readNabDataFile(nabDir, name, windows));
+    files = readNabFixture();
   });
 
-  function scoreReference(detector: string): number[] {
-    const inputs = files.map((f) => ({ ...f, scores: readReferenceScores(nabDir, detector, f.name, f.values.length) }));
+  function scoreReference(detector: NabFixtureDetector): number[] {
+    const inputs = files.map((f) => ({ ...f, scores: f.referenceScores[detector] }));
     return scoreNabCorpus(inputs).map((r) => Math.round(r.normalizedScore * 100) / 100);
   }
 
@@ -207,7 +193,7 @@ describe('NAB scorer on the published detectors (../shared/nab)', () => {
   });
 
   it('uses every labelled window of the subset in the perfect score', () => {
-    const inputs = files.map((f) => ({ ...f, scores: new Float64Array(f.values.length) }));
+    const inputs = files.map((f) => ({ ...f, scores: new Float64Array(f.timestampsMs.length) }));
 
     const results = scoreNabCorpus(inputs);
 

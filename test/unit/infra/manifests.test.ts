@@ -33,11 +33,21 @@ const kustomizations = ['infra/base', 'infra/knative', 'infra/k8s', 'infra/grafa
 const kubernetesDirs = ['base', 'knative', 'k8s', 'grafana', 'prometheus'];
 /** promtool's files, checked by test/integration/prometheus-rules.test.ts. */
 const notKubernetes = (file: string) => /^prometheus\/(.+\.rules\.yml|tests\/)/.test(file);
+/**
+ * The webhook Secret is created once by hand, outside every kustomization (docs/kubernetes.md,
+ * step 4), so that `kubectl apply -k` never overwrites it. Its example stands in for it beside
+ * the deployments that read it, as it would sit beside them in the cluster.
+ */
+const webhookSecretExample = 'examples/kubernetes/webhook-secret.yaml';
+const readsWebhookSecret = ['infra/knative', 'infra/k8s'];
 
 let built: Record<string, Loaded[]>;
 beforeAll(async () => {
   built = {};
-  for (const dir of kustomizations) built[dir] = await buildKustomization(repo, join(repo, dir));
+  const secret = (await loadYamlDocuments(join(repo, webhookSecretExample))).map((object) => ({ object: object as K8sObject, file: webhookSecretExample }));
+  for (const dir of kustomizations) {
+    built[dir] = [...(await buildKustomization(repo, join(repo, dir))), ...(readsWebhookSecret.includes(dir) ? structuredClone(secret) : [])];
+  }
 });
 
 const clone = (objects: Loaded[]): Loaded[] => structuredClone(objects);
@@ -98,10 +108,12 @@ describe('every YAML file of the Kubernetes manifests', () => {
   it('parses (no duplicate keys) and is a valid, known Kubernetes object or kustomization', async () => {
     const problems: string[] = [];
     let objects = 0;
-    const files = (await Promise.all(kubernetesDirs.map(async (dir) => (await yamlFilesUnder(join(infra, dir))).map((f) => `${dir}/${f}`)))).flat();
-    for (const file of files) {
-      if (notKubernetes(file)) continue;
-      for (const document of await loadYamlDocuments(join(infra, file))) {
+    const files = (await Promise.all(kubernetesDirs.map(async (dir) => (await yamlFilesUnder(join(infra, dir))).map((f) => `${dir}/${f}`))))
+      .flat()
+      .filter((file) => !notKubernetes(file))
+      .map((file) => `infra/${file}`);
+    for (const file of [...files, webhookSecretExample]) {
+      for (const document of await loadYamlDocuments(join(repo, file))) {
         const object = document as K8sObject;
         objects++;
         problems.push(...unknownFieldProblems(object).map((p) => `${file}: ${p}`));
@@ -115,7 +127,7 @@ describe('every YAML file of the Kubernetes manifests', () => {
   it('is yamllint-clean', async () => {
     // yamllint comes from the Debian package `yamllint`; the test fails without it.
     const run = promisify(execFile);
-    const paths = kubernetesDirs.map((dir) => join(infra, dir));
+    const paths = [...kubernetesDirs.map((dir) => join(infra, dir)), join(repo, webhookSecretExample)];
     const result = await run('yamllint', ['--strict', '-c', join(infra, '.yamllint.yml'), ...paths]).then(
       () => ({ code: 0, output: '' }),
       (error: { code?: number | string; stdout?: string; stderr?: string }) => {
@@ -148,6 +160,17 @@ describe.each(kustomizations)('%s', (dir) => {
 
   it('gives each container a config it can load, with its secrets and state where it can reach them', async () => {
     expect(await runtimeProblems(built[dir]!)).toEqual([]);
+  });
+});
+
+describe('the webhook Secret', () => {
+  it('is in no kustomization, so re-applying one never overwrites the real Secret', () => {
+    const secrets = kustomizations.flatMap((dir) =>
+      built[dir]!.filter((l) => l.object.kind === 'Secret' && l.file !== webhookSecretExample).map((l) => `${dir}: ${l.file}`),
+    );
+
+    expect(secrets).toEqual([]);
+    expect(objectOf(built['infra/knative']!, 'Secret').metadata).toMatchObject({ name: 'aiops-detector-webhook', namespace: 'aiops-detector' });
   });
 });
 
