@@ -131,7 +131,7 @@ describe('signed webhook delivery across runs (Standard Webhooks)', () => {
         { name: 'signed', url: `${signed.baseUrl}/hook`, signingSecret, retries: 2, timeoutMs: 2_000, retry: { baseDelayMs: 5, maxDelayMs: 50 } },
         { logger: createMemoryLogger(), now: () => new Date(nowMs) },
       );
-      return dispatchAlerts({ detector, verdicts: [spike], nowMs }, { store, sinks: [sink], policy: {}, logger: createMemoryLogger() });
+      return dispatchAlerts({ detector, verdicts: [spike], nowMs }, { store, sinks: [sink], policy: { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true }, logger: createMemoryLogger() });
     };
     try {
       // Act
