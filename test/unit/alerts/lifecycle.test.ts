@@ -12,18 +12,9 @@ import {
 import type { AlertState } from '../../../lib/alerts/state-store.js';
 import { seriesKey } from '../../../lib/series/index.js';
 import { withSummary } from '../../../lib/sinks/format.js';
+import { detector, labels, t0 } from './alert-fixtures.js';
 
 const minuteMs = 60_000;
-const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const labels = { __name__: 'http_latency_seconds', job: 'api', instance: 'a:9100' };
-const detector: AlertDetector = {
-  name: 'latency',
-  query: 'http_latency_seconds',
-  severity: 'warning',
-  labels: { team: 'sre' },
-  forEvaluations: 1,
-  prometheusUrl: 'http://prom.example:9090/',
-};
 /** The config's defaults, passed as the run passes what the config holds. */
 const defaultPolicy: LifecyclePolicy = { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true };
 

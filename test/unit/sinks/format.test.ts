@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateAlert, type AlertDetector } from '../../../lib/alerts/lifecycle.js';
+import { evaluateAlert } from '../../../lib/alerts/lifecycle.js';
 import { notificationSummary, withSummary } from '../../../lib/sinks/format.js';
 import type { NotificationFacts } from '../../../lib/sinks/sink.js';
+import { detector, labels, t0 } from '../alerts/alert-fixtures.js';
 
-const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
-const labels = { __name__: 'http_latency_seconds', job: 'api', instance: 'a:9100' };
-const detector: AlertDetector = {
-  name: 'latency',
-  query: 'http_latency_seconds',
-  severity: 'warning',
-  labels: { team: 'sre' },
-  forEvaluations: 1,
-  prometheusUrl: 'http://prom.example:9090/',
-};
 const policy = { repeatIntervalMinutes: 240, resolveAfter: 2, sendResolved: true };
 
 /** The lifecycle's firing notification for a newest point scoring 0.81 against 0.62. */
