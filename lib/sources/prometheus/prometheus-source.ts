@@ -16,7 +16,8 @@ import { resolveSecret as defaultResolveSecret } from '../../secrets/resolve-sec
 import { SourceError, shortQuery } from '../errors.js';
 import type { Series } from '../../series/index.js';
 import type { MetricSource, RangeQuery } from '../source.js';
-import { MatrixShapeError, joinSeries, prometheusErrorOf, readMatrix, type MatrixSeries } from './matrix.js';
+import { MatrixShapeError, prometheusErrorOf, readMatrix, type MatrixSeries } from './matrix.js';
+import { joinSeries } from './series-joiner.js';
 import { defaultCredentialsProvider, signRequest, type AwsCredentialsProvider } from './sigv4.js';
 import { alignRange, maxPointsPerRequest, splitRange } from './time-range.js';
 
