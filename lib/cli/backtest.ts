@@ -223,6 +223,8 @@ function prometheusConfigOf(options: Options, settings: Settings): PrometheusCon
     headers: {},
     timeoutMs: configDefaults.prometheusTimeoutMs,
     retries: configDefaults.prometheusRetries,
+    maxSeries: configDefaults.prometheusMaxSeries,
+    maxResponseBytes: configDefaults.prometheusMaxResponseBytes,
   };
   if (options.prometheus === undefined) {
     if (settings.config === undefined) throw usageError('--prometheus URL is required (or a --config whose prometheus.url to use)');

@@ -20,6 +20,15 @@ export const configDefaults = {
   prometheusUrl: 'http://localhost:9090',
   prometheusTimeoutMs: 10_000,
   prometheusRetries: 3,
+  // Limits on one query_range answer (docs/configuration.md, "Limits on an answer"; measured by
+  // `npm run bench:answer`, docs/performance.md). 10,000 series: a query returning more has
+  // almost always lost its aggregation, and scoring 10,000 short series already takes about 30 s
+  // on 2 cores, half a one-minute schedule and most of Lambda's 55 s timeout. 64 MB (about 1,600
+  // series of the default one-day window, or the 10,000 series of two hours): the whole run then
+  // peaks near 190 MB RSS, inside the default 256 MB Lambda, where a 60 MB answer read whole
+  // took 580 MB and aborted.
+  prometheusMaxSeries: 10_000,
+  prometheusMaxResponseBytes: 64_000_000,
   recordingRebase: true,
   windowMinutes: 1440,
   stepSeconds: 60,
@@ -70,6 +79,10 @@ const prometheusSchema = z
     caFile: nonEmpty.optional(),
     timeoutMs: duration('ms').default(configDefaults.prometheusTimeoutMs),
     retries: integer(0).default(configDefaults.prometheusRetries),
+    /** Series one `query_range` answer may hold; more fails the detector, not retried. */
+    maxSeries: integer(1).default(configDefaults.prometheusMaxSeries),
+    /** Bytes of one `query_range` answer (after decompression); more fails the detector, not retried. */
+    maxResponseBytes: integer(1).default(configDefaults.prometheusMaxResponseBytes),
     /**
      * Remote write endpoint for written-back scores and the `prometheus` state store. Absent:
      * derived from `url` (`/api/v1/write`, or `/api/v1/remote_write` for Amazon Managed
