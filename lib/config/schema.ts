@@ -20,13 +20,13 @@ export const configDefaults = {
   prometheusUrl: 'http://localhost:9090',
   prometheusTimeoutMs: 10_000,
   prometheusRetries: 3,
-  // Limits on one query_range answer (docs/configuration.md, "Limits on an answer"; measured by
-  // `npm run bench:answer`, docs/performance.md). 10,000 series: a query returning more has
-  // almost always lost its aggregation, and scoring 10,000 short series already takes about 30 s
-  // on 2 cores, half a one-minute schedule and most of Lambda's 55 s timeout. 64 MB (about 1,600
-  // series of the default one-day window, or the 10,000 series of two hours): the whole run then
-  // peaks near 190 MB RSS, inside the default 256 MB Lambda, where a 60 MB answer read whole
-  // took 580 MB and aborted.
+  // Limits on one query_range answer, measured with `npm run bench:answer` (docs/performance.md,
+  // "Very large answers"): a whole run of the built CLI with a 200 MB heap. 10,000 series: a
+  // query returning more has almost always lost its aggregation; 10,000 series of a two-hour
+  // window took 17-32 s on 2 cores (Lambda's default timeout here is 55 s) and peaked at 226 MB
+  // RSS, 20,000 at 310 MB, over the default 256 MB Lambda. 64 MB: about 1,630 series of the
+  // default one-day window, a run that peaked at 193 MB RSS. (Read whole, before streaming, a
+  // 65 MB answer took 648 MB for the query alone, and the run aborted in JSON.parse.)
   prometheusMaxSeries: 10_000,
   prometheusMaxResponseBytes: 64_000_000,
   recordingRebase: true,
