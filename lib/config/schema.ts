@@ -20,6 +20,15 @@ export const configDefaults = {
   prometheusUrl: 'http://localhost:9090',
   prometheusTimeoutMs: 10_000,
   prometheusRetries: 3,
+  // Limits on one query_range answer, measured with `npm run bench:answer` (docs/performance.md,
+  // "Very large answers"): a whole run of the built CLI with a 200 MB heap. 10,000 series: a
+  // query returning more has almost always lost its aggregation; 10,000 series of a two-hour
+  // window took 17-32 s on 2 cores (Lambda's default timeout here is 55 s) and peaked at 226 MB
+  // RSS, 20,000 at 310 MB, over the default 256 MB Lambda. 64 MB: about 1,630 series of the
+  // default one-day window, a run that peaked at 193 MB RSS. (Read whole, before streaming, a
+  // 65 MB answer took 648 MB for the query alone, and the run aborted in JSON.parse.)
+  prometheusMaxSeries: 10_000,
+  prometheusMaxResponseBytes: 64_000_000,
   recordingRebase: true,
   windowMinutes: 1440,
   stepSeconds: 60,
@@ -70,6 +79,10 @@ export const prometheusSchema = z
     caFile: nonEmpty.optional(),
     timeoutMs: duration('ms').default(configDefaults.prometheusTimeoutMs),
     retries: integer(0).default(configDefaults.prometheusRetries),
+    /** Series one `query_range` answer may hold; more fails the detector, not retried. */
+    maxSeries: integer(1).default(configDefaults.prometheusMaxSeries),
+    /** Bytes of one `query_range` answer (after decompression); more fails the detector, not retried. */
+    maxResponseBytes: integer(1).default(configDefaults.prometheusMaxResponseBytes),
     /**
      * Remote write endpoint for written-back scores and the `prometheus` state store. Absent:
      * derived from `url` (`/api/v1/write`, or `/api/v1/remote_write` for Amazon Managed

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
 import {
@@ -45,6 +46,9 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
       return Math.min(delay, retry.maxDelayMs);
     },
     onRetry: (retryNumber, error) => {
+      // A streamed body of the failed attempt is not read: free its connection now.
+      const data: unknown = error.response?.data;
+      if (data instanceof Readable) data.destroy();
       const reason = error.response ? `HTTP ${error.response.status}` : (error.code ?? 'network error');
       options.onRetry?.({ retryNumber, delayMs: 0, reason });
     },

@@ -5,10 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../lib/config/config.js';
+import { configDefaults } from '../../lib/config/schema.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
+
+/** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
+const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
 
 const stepSeconds = 60;
 // The newest sample sits on a whole minute a little in the past, so it is inside every window.
@@ -40,7 +44,7 @@ const series: SeriesInput[] = [
 ];
 
 function config(url: string, overrides: Partial<PrometheusConfig> = {}): PrometheusConfig {
-  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0, ...overrides };
+  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0, ...limits, ...overrides };
 }
 
 let prometheus: RunningPrometheus;

@@ -10,12 +10,16 @@ import { StateStoreError } from '../../lib/alerts/errors.js';
 import { createPrometheusStateStore, type PrometheusStateStoreOptions } from '../../lib/alerts/prometheus-state-store.js';
 import type { AlertState, StateStore } from '../../lib/alerts/state-store.js';
 import type { PrometheusConfig } from '../../lib/config/config.js';
+import { configDefaults } from '../../lib/config/schema.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createRemoteWriter, remoteWriteUrlFor } from '../../lib/remote-write/remote-writer.js';
 import type { AlertSink, Notification } from '../../lib/sinks/sink.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
 import { startPrometheus, freePort, type RunningPrometheus } from '../support/prometheus-server.js';
 import { describeStateStoreContract, stateFor } from '../unit/alerts/state-store-contract.js';
+
+/** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
+const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
 
 let prometheus: RunningPrometheus;
 let storeCount = 0;
@@ -28,7 +32,7 @@ afterAll(async () => {
 });
 
 function prometheusConfig(url: string): PrometheusConfig {
-  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0 };
+  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0, ...limits };
 }
 
 /** A store as the runtime builds it: the source reads, the remote writer writes. */

@@ -87,6 +87,8 @@ interface ConfigOptions {
   hookUrl?: string;
   stateStore?: string;
   prometheusTimeoutMs?: number;
+  /** More keys under `prometheus:` (`maxSeries: 5`). */
+  prometheusKeys?: string[];
 }
 
 let configCount = 0;
@@ -98,6 +100,7 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     `  url: ${options.prometheusUrl ?? proxy.url}`,
     `  timeoutMs: ${options.prometheusTimeoutMs ?? 2000}`,
     '  retries: 2',
+    ...(options.prometheusKeys ?? []).map((line) => `  ${line}`),
     'detectors:',
     ...detectors.flatMap((d) => [`  - name: ${d.name}`, `    query: '${d.query}'`]),
     'alerts:',
@@ -234,6 +237,64 @@ describe('Prometheus faults', () => {
     expect(result.detectorErrors.get('typo')).toMatch(/bad_data: .*parse error.* \(HTTP 400\)/);
     expect(proxy.requests.filter((r) => r.params.query !== metric)).toHaveLength(2); // one each: 4xx is final
     expect(result.summary).toMatchObject({ ok: false, detectors: 3, failures: 2, alerts_sent: 1 });
+  });
+});
+
+describe('answers over the limits', () => {
+  /** `count` series of `fleet_metric`, 60 one-minute samples each up to at(0): about 2.4 KB a series. */
+  function fleetAnswer(count: number): FakeReply {
+    const values = Array.from({ length: 60 }, (_, i) => [spikeEndS - (59 - i) * 60, String(1 + (i % 7) / 10)]);
+    const result = Array.from({ length: count }, (_, i) => ({ metric: { __name__: 'fleet_metric', host: `host-${i}` }, values }));
+    // Sent in pieces, so the proxy sees whether the client hung up before the end.
+    return { body: { status: 'success', data: { resultType: 'matrix', result } }, pieceBytes: 16_384, pieceDelayMs: 1 };
+  }
+  const fleet: Detector = { name: 'fleet', query: 'fleet_metric' };
+
+  it('more series than maxSeries: that detector fails with the limit and its key; the others still deliver', async () => {
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000) : forward(request)));
+
+    const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxSeries: 100'] });
+
+    expect(result.code).toBe(1);
+    expect(result.detectorErrors.get('fleet')).toBe(
+      `prometheus ${proxy.url} query "fleet_metric": the answer has more than 100 series (limit prometheus.maxSeries); narrow or aggregate the query, or raise the limit`,
+    );
+    expect(result.detectorErrors.has('latency')).toBe(false);
+    expect(result.results.filter((r) => r.detector === 'latency' && r.summary !== true)).toHaveLength(2);
+    expect(result.summary).toMatchObject({ ok: false, detectors: 2, series: 2, failures: 1, alerts_sent: 1 });
+    expect(firingLabels()).toEqual([{ __name__: metric, job: 'api', instance: 'c' }]);
+    // Not retried (the next attempt would get the same answer), and the transfer was cut short.
+    const fleetRequests = proxy.requests.filter((r) => r.params.query === fleet.query);
+    expect(fleetRequests).toHaveLength(1);
+    await fleetRequests[0]!.reply.done;
+    expect(fleetRequests[0]!.reply.closedEarly).toBe(true);
+  });
+
+  it('an answer larger than maxResponseBytes: that detector fails with the limit and its key; the others still deliver', async () => {
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000) : forward(request)));
+
+    const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxResponseBytes: 1000000'] });
+
+    expect(result.code).toBe(1);
+    expect(result.detectorErrors.get('fleet')).toBe(
+      `prometheus ${proxy.url} query "fleet_metric": the answer is larger than 1 MB (limit prometheus.maxResponseBytes); narrow or aggregate the query, or raise the limit`,
+    );
+    expect(result.detectorErrors.has('latency')).toBe(false);
+    expect(result.summary).toMatchObject({ ok: false, detectors: 2, series: 2, failures: 1, alerts_sent: 1 });
+    const [fleetRequest, ...more] = proxy.requests.filter((r) => r.params.query === fleet.query);
+    expect(more).toHaveLength(0);
+    await fleetRequest!.reply.done;
+    expect(fleetRequest!.reply.closedEarly).toBe(true);
+    expect(fleetRequest!.reply.bytesWritten).toBeLessThan(fleetRequest!.reply.bodyBytes / 2);
+  });
+
+  it('within the limits, the same answer is scored', async () => {
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(50) : forward(request)));
+
+    const result = await runWith({ detectors: [fleet], prometheusKeys: ['maxSeries: 50'] });
+
+    expect(result.detectorErrors.size).toBe(0);
+    expect(result.results.filter((r) => r.detector === 'fleet' && r.summary !== true)).toHaveLength(50);
   });
 });
 

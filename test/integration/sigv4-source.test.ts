@@ -9,9 +9,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../lib/config/config.js';
+import { configDefaults } from '../../lib/config/schema.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
 import { readBody, verifySigV4, type SigV4Verdict } from '../support/sigv4-verifier.js';
+
+/** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
+const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
 
 const region = 'eu-west-1';
 const service = 'aps';
@@ -55,7 +59,7 @@ afterAll(async () => {
 });
 
 function sigv4Config(): PrometheusConfig {
-  return { url, auth: { type: 'sigv4', region, service }, headers: {}, timeoutMs: 5_000, retries: 0 };
+  return { url, auth: { type: 'sigv4', region, service }, headers: {}, timeoutMs: 5_000, retries: 0, ...limits };
 }
 
 const window = { startMs: 1_700_000_000_000, endMs: 1_700_000_600_000, stepSeconds: 60 };

@@ -14,7 +14,8 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { errorMessage } from '../../errors.js';
 import { SourceError, shortQuery } from '../errors.js';
-import { MatrixShapeError, joinSeries, readMatrix, type MatrixSeries } from '../prometheus/matrix.js';
+import { MatrixShapeError, readMatrix, type MatrixSeries } from '../prometheus/matrix.js';
+import { joinSeries } from '../prometheus/series-joiner.js';
 import { alignRange } from '../prometheus/time-range.js';
 import type { Series } from '../../series/index.js';
 import type { MetricSource, RangeQuery } from '../source.js';

@@ -2,21 +2,25 @@
  * MetricSource over Prometheus' HTTP API (`/api/v1/query_range`), with bearer, basic, extra
  * headers, an extra CA, and SigV4 for Amazon Managed Service for Prometheus. Requests go
  * through the shared HTTP client (lib/http/client.ts): retries on 5xx, 429 and network errors,
- * none on other 4xx, a timeout per attempt.
+ * none on other 4xx, a timeout per attempt. The answer is read as it arrives, one series at a
+ * time (matrix-stream.ts), within `maxSeries` and `maxResponseBytes`.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Readable } from 'node:stream';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { PrometheusConfig, SecretRef } from '../../config/config.js';
 import { errorMessage } from '../../errors.js';
 import { createCaAgentLoader } from '../../http/ca-agent.js';
-import { createHttpClient, describeHttpFailure } from '../../http/client.js';
-import { isRetryableStatus, type RetryOptions } from '../../http/retry-policy.js';
+import { createHttpClient } from '../../http/client.js';
+import type { RetryOptions } from '../../http/retry-policy.js';
 import type { Logger } from '../../log.js';
 import { resolveSecret as defaultResolveSecret } from '../../secrets/resolve-secret.js';
 import { SourceError, shortQuery } from '../errors.js';
 import type { Series } from '../../series/index.js';
 import type { MetricSource, RangeQuery } from '../source.js';
-import { MatrixShapeError, joinSeries, prometheusErrorOf, readMatrix, type MatrixSeries } from './matrix.js';
+import { answerFailure, requestFailure } from './http-failure.js';
+import { readMatrixStream, tooManyBytes } from './matrix-stream.js';
+import { createSeriesJoiner, type SeriesJoiner } from './series-joiner.js';
 import { defaultCredentialsProvider, signRequest, type AwsCredentialsProvider } from './sigv4.js';
 import { alignRange, maxPointsPerRequest, splitRange } from './time-range.js';
 
@@ -98,12 +102,14 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     return {};
   };
 
+  /** Reads one request's answer into `joiner`. */
   async function fetchChunk(
     query: string,
     range: { startMs: number; endMs: number },
     stepMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<MatrixSeries[]> {
+    joiner: SeriesJoiner,
+  ): Promise<void> {
     const form = `query=${encode(query)}&start=${formSeconds(range.startMs)}&end=${formSeconds(range.endMs)}&step=${formSeconds(stepMs)}`;
     const usePost = endpoint.toString().length + 1 + form.length > maxGetUrlLength;
     const method = usePost ? 'POST' : 'GET';
@@ -135,41 +141,38 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     const where = `${description} query "${shortQuery(query)}"`;
 
     const agent = await httpsAgent();
-    let response: AxiosResponse<string>;
+    let response: AxiosResponse<Readable>;
     try {
-      response = await http.request<string>({
+      response = await http.request<Readable>({
         method,
         url,
         headers,
         ...(usePost ? { data: form } : {}),
         signal,
         httpsAgent: agent,
-        // Parsed here, so a malformed body is reported as such instead of passing as a string.
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
+        // Read as it arrives, so the answer is never held whole (as text and parsed at once).
+        // The retry policy sees the status before any byte of the body, as with a buffered body.
+        responseType: 'stream',
       });
     } catch (error) {
-      throw toSourceError(error, where, signal);
+      throw await requestFailure(error, where, signal, config.timeoutMs);
     }
-    let body: unknown;
+    const body = response.data;
+    const announcedBytes = Number(response.headers['content-length'] ?? Number.NaN);
+    if (announcedBytes > config.maxResponseBytes) {
+      body.destroy();
+      throw answerFailure(tooManyBytes(config.maxResponseBytes, announcedBytes), where, response.status, signal);
+    }
     try {
-      body = JSON.parse(response.data);
-    } catch (error) {
-      throw new SourceError(`${where}: the answer (HTTP ${response.status}) is not JSON: ${errorMessage(error)}`, {
-        retryable: false,
-        status: response.status,
-        cause: error,
+      const { warnings } = await readMatrixStream(body, {
+        maxSeries: config.maxSeries,
+        maxResponseBytes: config.maxResponseBytes,
+        idleTimeoutMs: config.timeoutMs,
+        onSeries: (series) => joiner.add(series),
       });
-    }
-    try {
-      const { series, warnings } = readMatrix(body);
       for (const warning of warnings) deps.logger?.warn('prometheus warning', { source: description, query: shortQuery(query), warning });
-      return series;
     } catch (error) {
-      if (error instanceof MatrixShapeError) {
-        throw new SourceError(`${where}: unexpected answer: ${error.message}`, { retryable: false, status: response.status, cause: error });
-      }
-      throw error;
+      throw answerFailure(error, where, response.status, signal);
     }
   }
 
@@ -177,58 +180,12 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     description,
     async queryRange(request: RangeQuery, options: { signal?: AbortSignal } = {}): Promise<Series[]> {
       const aligned = alignRange(request.startMs, request.endMs, request.stepSeconds);
-      const chunks: MatrixSeries[][] = [];
+      const joiner = createSeriesJoiner();
       // One after the other: a long backfill should not hit Prometheus with parallel heavy queries.
       for (const range of splitRange(aligned, maxPoints)) {
-        chunks.push(await fetchChunk(request.query, range, aligned.stepMs, options.signal));
+        await fetchChunk(request.query, range, aligned.stepMs, options.signal, joiner);
       }
-      return joinSeries(chunks);
+      return joiner.finish();
     },
   };
-}
-
-/** An axios failure as a SourceError: Prometheus' error text when it sent one, never a header. */
-function toSourceError(error: unknown, where: string, signal: AbortSignal | undefined): SourceError {
-  if (signal?.aborted) {
-    return new SourceError(`${where}: aborted (${errorMessage(signal.reason)})`, { retryable: false, cause: signal.reason });
-  }
-  // A plain cause: the axios error holds the request config, auth headers included.
-  const attempts = attemptsOf(error);
-  const after = attempts > 1 ? ` after ${attempts} attempts` : '';
-  if (axios.isAxiosError(error) && error.response) {
-    const status = error.response.status;
-    const text = typeof error.response.data === 'string' ? error.response.data : '';
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined; // not JSON (a proxy's HTML page): reported by status below
-    }
-    const prom = prometheusErrorOf(body);
-    const cause = new Error(error.message);
-    if (prom) {
-      return new SourceError(`${where} failed: ${prom.errorType}: ${prom.error} (HTTP ${status}${after})`, {
-        retryable: isRetryableStatus(status),
-        status,
-        errorType: prom.errorType,
-        cause,
-      });
-    }
-    return new SourceError(`${where} failed: HTTP ${status}${after}`, { retryable: isRetryableStatus(status), status, cause });
-  }
-  const { reason } = describeHttpFailure(error);
-  const code = axios.isAxiosError(error) ? error.code : undefined;
-  const detail = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED)' : reason;
-  return new SourceError(`${where} failed: ${detail}${after}`, {
-    retryable: true,
-    cause: new Error(errorMessage(error)),
-  });
-}
-
-/** Attempts made, from axios-retry's per-request state. */
-function attemptsOf(error: unknown): number {
-  if (!axios.isAxiosError(error) || !error.config) return 1;
-  const state = (error.config as unknown as Record<string, unknown>)['axios-retry'];
-  const retryCount = typeof state === 'object' && state !== null ? (state as { retryCount?: unknown }).retryCount : undefined;
-  return typeof retryCount === 'number' ? retryCount + 1 : 1;
 }

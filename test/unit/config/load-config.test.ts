@@ -78,7 +78,15 @@ describe('seed environment variables', () => {
     const config = await load({ PROM_QUERY: 'up' }).promise;
 
     // Assess
-    expect(config.prometheus).toEqual({ url: 'http://localhost:9090', auth: { type: 'none' }, headers: {}, timeoutMs: 10_000, retries: 3 });
+    expect(config.prometheus).toEqual({
+      url: 'http://localhost:9090',
+      auth: { type: 'none' },
+      headers: {},
+      timeoutMs: 10_000,
+      retries: 3,
+      maxSeries: 10_000,
+      maxResponseBytes: 64_000_000,
+    });
     expect(config.detectors[0]).toEqual({
       name: 'default',
       query: 'up',
@@ -260,6 +268,8 @@ describe('YAML config file', () => {
       caFile: '/srv/app/conf/certs/ca.pem',
       timeoutMs: 5_000,
       retries: 3,
+      maxSeries: 10_000,
+      maxResponseBytes: 64_000_000,
     });
     expect(config.detectors.map((d) => [d.name, d.windowMinutes, d.stepSeconds, d.contamination, d.features])).toEqual([
       ['api-latency', 120, 60, 'auto', ['value', 'diff', 'deviation', 'stddev']],
@@ -398,6 +408,18 @@ describe('validation: every problem, by path', () => {
     expect(parseConfig({ detectors: [{ name: 'a', query: 'up', contamination: 0.5 }] }, { source: 't' }).detectors[0]?.contamination).toBe(0.5);
     expect(problemsOfParse({ detectors: [{ name: 'a', query: 'up', contamination: 0.51 }] })).toEqual([
       "detectors[0].contamination: must be 'auto' or a fraction in (0, 0.5]",
+    ]);
+  });
+
+  it('takes the answer limits as whole numbers of at least 1', () => {
+    const detectors = [{ name: 'a', query: 'up' }];
+    expect(parseConfig({ prometheus: { maxSeries: 50_000, maxResponseBytes: 200_000_000 }, detectors }, { source: 't' }).prometheus).toMatchObject({
+      maxSeries: 50_000,
+      maxResponseBytes: 200_000_000,
+    });
+    expect(problemsOfParse({ prometheus: { maxSeries: 0, maxResponseBytes: 1.5 }, detectors })).toEqual([
+      'prometheus.maxSeries: must be >= 1',
+      'prometheus.maxResponseBytes: must be a whole number',
     ]);
   });
 

@@ -12,12 +12,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../../lib/config/config.js';
+import { configDefaults } from '../../../lib/config/schema.js';
 import { SourceError } from '../../../lib/sources/errors.js';
 import { createPrometheusSource } from '../../../lib/sources/prometheus/prometheus-source.js';
 import { RemoteWriteError } from '../../../lib/remote-write/errors.js';
 import { createRemoteWriter } from '../../../lib/remote-write/remote-writer.js';
 import { remoteWriteOptionsOf } from '../../../lib/write-back/remote-write-options.js';
 import { matrixBody } from '../../support/fake-prometheus.js';
+
+/** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
+const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
 
 const run = promisify(execFile);
 let dir: string;
@@ -52,7 +56,7 @@ afterAll(async () => {
 });
 
 function config(overrides: Partial<PrometheusConfig> = {}): PrometheusConfig {
-  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0, ...overrides };
+  return { url, auth: { type: 'none' }, headers: {}, timeoutMs: 5_000, retries: 0, ...limits, ...overrides };
 }
 
 const window = { query: 'up', startMs: 1_700_000_000_000, endMs: 1_700_000_000_000, stepSeconds: 60 };

@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../../../lib/config/config.js';
+import { configDefaults } from '../../../../lib/config/schema.js';
 import { createMemoryLogger } from '../../../../lib/log.js';
 import { SourceError } from '../../../../lib/sources/errors.js';
 import { createPrometheusSource, type PrometheusSourceDeps } from '../../../../lib/sources/prometheus/prometheus-source.js';
 import { errorBody, matrixBody, startFakePrometheus, type FakePrometheus } from '../../../support/fake-prometheus.js';
+
+/** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
+const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
 
 let fake: FakePrometheus;
 let dir: string;
@@ -34,7 +38,7 @@ afterEach(() => {
 
 function source(overrides: Partial<PrometheusConfig> = {}, deps: PrometheusSourceDeps = {}) {
   return createPrometheusSource(
-    { url: fake.url, auth: { type: 'none' }, headers: {}, timeoutMs: 2_000, retries: 3, ...overrides },
+    { url: fake.url, auth: { type: 'none' }, headers: {}, timeoutMs: 2_000, retries: 3, ...limits, ...overrides },
     { retry: { baseDelayMs: 5, maxDelayMs: 2_000 }, ...deps },
   );
 }
@@ -285,5 +289,144 @@ describe('Prometheus source: faults', () => {
 
     // Assess
     expect(error.message).toContain('unexpected answer: "data.resultType" is "vector", expected "matrix"');
+  });
+});
+
+/** `count` series `s{i="<n>"}` of `points` samples each, as a `query_range` answer. */
+function manySeries(count: number, points: number): unknown {
+  return matrixBody(
+    Array.from({ length: count }, (_, i) => ({
+      labels: { __name__: 's', i: String(i) },
+      values: Array.from({ length: points }, (_, p) => [1_700_000_000 + p * 60, String(i + p / 10)] as const),
+    })),
+  );
+}
+
+describe('Prometheus source: answer limits', () => {
+  it('fails an answer of more series than maxSeries, names the query, the limit and its key, and stops reading', async () => {
+    // Prepare: 2,000 series sent in 4 KB pieces, 1 ms apart
+    fake.script([{ body: manySeries(2_000, 5), pieceBytes: 4_096, pieceDelayMs: 1 }]);
+
+    // Act
+    const error = await failure(source({ maxSeries: 100 }).queryRange({ ...window, query: 'sum by (i) (s)' }));
+
+    // Assess
+    expect(error.message).toBe(
+      `prometheus ${fake.url} query "sum by (i) (s)": the answer has more than 100 series (limit prometheus.maxSeries); narrow or aggregate the query, or raise the limit`,
+    );
+    expect(error.retryable).toBe(false);
+    expect(fake.requests).toHaveLength(1);
+    const reply = fake.requests[0]!.reply;
+    await reply.done;
+    expect(reply.closedEarly).toBe(true);
+    expect(reply.bytesWritten).toBeLessThan(reply.bodyBytes / 2);
+  });
+
+  it('fails an answer larger than maxResponseBytes while it streams, and stops reading', async () => {
+    // Prepare: about 1 MB, no Content-Length
+    fake.script([{ body: manySeries(500, 40), pieceBytes: 8_192, pieceDelayMs: 1 }]);
+
+    // Act
+    const error = await failure(source({ maxResponseBytes: 100_000 }).queryRange(window));
+
+    // Assess
+    expect(error.message).toBe(
+      `prometheus ${fake.url} query "up": the answer is larger than 100000 bytes (limit prometheus.maxResponseBytes); narrow or aggregate the query, or raise the limit`,
+    );
+    expect(error.retryable).toBe(false);
+    expect(fake.requests).toHaveLength(1);
+    const reply = fake.requests[0]!.reply;
+    await reply.done;
+    expect(reply.closedEarly).toBe(true);
+    expect(reply.bytesWritten).toBeLessThan(reply.bodyBytes / 2);
+  });
+
+  it('fails an answer whose Content-Length is over maxResponseBytes before reading it, with its size', async () => {
+    // Prepare
+    const text = JSON.stringify(manySeries(20_000, 1));
+    fake.script([{ body: text, headers: { 'content-length': String(Buffer.byteLength(text)) } }]);
+
+    // Act
+    const error = await failure(source({ maxResponseBytes: 1_000_000 }).queryRange(window));
+
+    // Assess
+    expect(error.message).toContain(
+      `: the answer is ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB (Content-Length), larger than 1 MB (limit prometheus.maxResponseBytes)`,
+    );
+    expect(error.retryable).toBe(false);
+  });
+
+  it('reads an answer at both limits', async () => {
+    // Prepare
+    const text = JSON.stringify(manySeries(20, 3));
+    fake.script([{ body: text }]);
+
+    // Act
+    const result = await source({ maxSeries: 20, maxResponseBytes: Buffer.byteLength(text) }).queryRange(window);
+
+    // Assess
+    expect(result).toHaveLength(20);
+  });
+});
+
+describe('Prometheus source: a streamed answer', () => {
+  it('gives the same series whatever the size of the pieces it arrives in', async () => {
+    // Prepare: labels with multi-byte characters, NaN and Inf samples
+    const body = matrixBody([
+      { labels: { __name__: 'm', city: 'Zürich 東京 🚀' }, values: [[1_700_000_000, '1.5'], [1_700_000_060, 'NaN'], [1_700_000_120, '-2e-3']] },
+      { labels: { __name__: 'm', city: 'Øresund' }, values: [[1_700_000_000, '+Inf'], [1_700_000_060, '7']] },
+    ]);
+    fake.script([{ body }]);
+    const whole = await source().queryRange(window);
+
+    for (const pieceBytes of [1, 2, 3, 7, 64]) {
+      fake.script([{ body, pieceBytes }]);
+
+      // Act
+      const pieces = await source().queryRange(window);
+
+      // Assess
+      expect(pieces).toEqual(whole);
+    }
+    expect(whole[0]?.labels.city).toBe('Zürich 東京 🚀');
+    expect(whole.map((s) => s.droppedNonFinite)).toEqual([1, 1]);
+  });
+
+  it('a body that stalls half-way times out, retryable', async () => {
+    // Prepare
+    fake.script([], { body: manySeries(200, 5), pieceBytes: 1_024, stallAfterBytes: 4_096 });
+
+    // Act
+    const error = await failure(source({ timeoutMs: 150, retries: 0 }).queryRange(window));
+
+    // Assess
+    expect(error.message).toMatch(/query "up" failed: timed out while reading the answer/);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('a connection that breaks half-way through the body fails, retryable', async () => {
+    // Prepare: the pieces 10 ms apart, so the answer has begun when the connection breaks
+    fake.script([], { body: manySeries(200, 5), pieceBytes: 1_024, pieceDelayMs: 10, breakAfterBytes: 4_096 });
+
+    // Act
+    const error = await failure(source({ retries: 0 }).queryRange(window));
+
+    // Assess
+    expect(error.message).toMatch(/query "up" failed: the connection broke while reading the answer/);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('stops reading the body at once when the signal aborts', async () => {
+    // Prepare: a body that stalls after its first piece
+    fake.script([], { body: manySeries(200, 5), pieceBytes: 1_024, stallAfterBytes: 1_024 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('run cancelled')), 50);
+
+    // Act
+    const error = await failure(source({ timeoutMs: 5_000 }).queryRange(window, { signal: controller.signal }));
+
+    // Assess
+    expect(error.message).toMatch(/aborted \(run cancelled\)/);
+    expect(error.retryable).toBe(false);
   });
 });

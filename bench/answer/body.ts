@@ -1,0 +1,91 @@
+/**
+ * The large answer of `npm run bench:answer`: a `query_range` matrix as Prometheus writes it
+ * (`{"status":"success","data":{"resultType":"matrix","result":[...]}}`), many series of a
+ * node-exporter-like metric, deterministic, and a local server that sends it in 64 KB writes
+ * (chunked, no Content-Length, as Prometheus does) and records how much of it went out.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const stepSeconds = 60;
+/** The newest sample of every series (and the `--now` of the CLI run). */
+export const answerEndS = Date.UTC(2025, 0, 15, 12, 0, 0) / 1000;
+
+/** The answer's text as bytes: `series` series of `points` samples ending at {@link answerEndS}. */
+export function largeAnswer(series: number, points: number): Buffer {
+  const parts: string[] = ['{"status":"success","data":{"resultType":"matrix","result":['];
+  for (let s = 0; s < series; s++) {
+    const host = `host-${String(s).padStart(5, '0')}`;
+    const values: string[] = [];
+    for (let i = 0; i < points; i++) {
+      const t = answerEndS - (points - 1 - i) * stepSeconds;
+      // A smooth load with a per-host level: decimal strings of the length Prometheus writes.
+      const value = 1000 + (s % 97) * 10 + 50 * Math.sin((i + s) / 7);
+      values.push(`[${t},"${value.toFixed(6)}"]`);
+    }
+    const metric = `{"__name__":"node_network_receive_bytes_total","device":"eth0","instance":"${host}.example.internal:9100","job":"node","region":"eu-west-1"}`;
+    parts.push(`${s === 0 ? '' : ','}{"metric":${metric},"values":[${values.join(',')}]}`);
+  }
+  parts.push(']}}');
+  return Buffer.from(parts.join(''), 'utf8');
+}
+
+/** Resolves when `res` can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export interface AnswerServer {
+  url: string;
+  /** Per request: bytes written and whether the client closed the connection before the end. */
+  transfers: { query: string; bytesWritten: number; closedEarly: boolean }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `answers(query)` for every `/api/v1/query_range` request (GET or POST form), in 64 KB
+ * writes that wait for the socket to drain, so a client that stops reading stops the transfer.
+ */
+export async function startAnswerServer(answers: (query: string) => Buffer): Promise<AnswerServer> {
+  const transfers: AnswerServer['transfers'] = [];
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const url = new URL(req.url ?? '/', 'http://bench');
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const query = url.searchParams.get('query') ?? form.get('query') ?? '';
+      const body = answers(query);
+      const transfer = { query, bytesWritten: 0, closedEarly: false };
+      transfers.push(transfer);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const sliceBytes = 64 * 1024;
+      for (let offset = 0; offset < body.length && !res.destroyed; offset += sliceBytes) {
+        const slice = body.subarray(offset, offset + sliceBytes);
+        transfer.bytesWritten += slice.length;
+        if (!res.write(slice)) await drained(res);
+      }
+      transfer.closedEarly = res.destroyed && !res.writableFinished;
+      if (!res.destroyed) res.end();
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    transfers,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
