@@ -5,6 +5,7 @@
  * would hold, so one schema checks both.
  */
 import { ConfigError } from './errors.js';
+import { fnv1a32 } from '../series/index.js';
 import { inferSinkType, sinkTypeOfFormat, webhookFormatNames, type SinkType } from '../sinks/registry.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -22,8 +23,17 @@ export const seedEnvVars = [
   'STATE_STORE',
 ] as const;
 
-/** Name of the single detector the environment makes. */
-export const envDetectorName = 'default';
+/**
+ * Name of the single detector the environment makes: `default-` and 8 hex digits of a hash of
+ * PROM_QUERY (without surrounding blanks), e.g. `default-3b1f0c2a`. The detector name keys the
+ * alert state in every store, the notification ids and Alertmanager's `detector` label, and
+ * seeds the forests: two seed-style configs with different queries on one host (sharing the
+ * default state file, or a table) must never see each other's series as vanished and resolve
+ * them. The same query always gives the same name, so its state survives between runs.
+ */
+export function envDetectorName(query: string): string {
+  return `default-${fnv1a32(query.trim()).toString(16).padStart(8, '0')}`;
+}
 
 /** Config path -> variable, so problems name what the user set. */
 const envVarOfPath: Record<string, string> = {
@@ -79,7 +89,9 @@ export function webhookFormatOf(env: Env): SinkType | undefined {
 export function configObjectFromEnv(env: Env): Record<string, unknown> {
   const get = (name: string): string | undefined => (isSet(env, name) ? (env[name] ?? '').trim() : undefined);
 
-  const detector: Record<string, unknown> = { name: envDetectorName, query: get('PROM_QUERY') };
+  const query = get('PROM_QUERY');
+  // Without PROM_QUERY the schema reports it missing; the name is then never used.
+  const detector: Record<string, unknown> = { name: envDetectorName(query ?? ''), query };
   const window = get('WINDOW_MINUTES');
   if (window !== undefined) detector.windowMinutes = window;
   const step = get('STEP');

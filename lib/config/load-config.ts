@@ -3,7 +3,8 @@
  * 1. `--config FILE`, else `CONFIG_FILE`: a YAML file. The file is then the whole
  *    configuration; the seed's variables (PROMETHEUS_URL, PROM_QUERY, ...) are ignored, with a
  *    warning naming them, so two sources never silently mix. Only LOG_LEVEL still applies.
- * 2. Otherwise the seed's environment variables, which make one detector named `default`.
+ * 2. Otherwise the seed's environment variables, which make one detector named after its query
+ *    (`default-<8 hex>`, env-config.ts `envDetectorName`).
  * Neither: a ConfigError saying how to give one.
  */
 import { dirname, join, resolve as resolvePath } from 'node:path';

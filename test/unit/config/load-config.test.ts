@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeConfig } from '../../../lib/config/describe-config.js';
 import { parseDuration } from '../../../lib/config/duration.js';
+import { envDetectorName } from '../../../lib/config/env-config.js';
 import { ConfigError } from '../../../lib/config/errors.js';
 import { loadConfig } from '../../../lib/config/load-config.js';
 import { parseConfig } from '../../../lib/config/parse-config.js';
@@ -48,6 +49,19 @@ function problemsOfParse(input: unknown): readonly string[] {
 }
 
 describe('seed environment variables', () => {
+  it('name the detector after PROM_QUERY, so two seed-style configs on one host never share alert state', async () => {
+    // Act
+    const names = await Promise.all(
+      ['x{instance="a"}', 'x{instance="b"}', '  x{instance="a"} '].map(async (query) => (await load({ PROM_QUERY: query }).promise).detectors[0]!.name),
+    );
+
+    // Assess: default-<8 hex digits of a hash of the query>; blanks around it do not count.
+    expect(names[0]).toMatch(/^default-[0-9a-f]{8}$/);
+    expect(names[1]).not.toBe(names[0]);
+    expect(names[2]).toBe(names[0]);
+    expect(envDetectorName('x{instance="a"}')).toBe(names[0]);
+  });
+
   it('make one detector from every seed variable', async () => {
     // Act
     const config = await load({
@@ -64,7 +78,7 @@ describe('seed environment variables', () => {
     expect(config.prometheus.auth).toEqual({ type: 'none' });
     expect(config.detectors).toHaveLength(1);
     expect(config.detectors[0]).toMatchObject({
-      name: 'default',
+      name: 'default-46648a42',
       query: 'rate(http_requests_total[5m])',
       windowMinutes: 120,
       stepSeconds: 30,
@@ -80,7 +94,7 @@ describe('seed environment variables', () => {
     // Assess
     expect(config.prometheus).toEqual({ url: 'http://localhost:9090', auth: { type: 'none' }, headers: {}, timeoutMs: 10_000, retries: 3 });
     expect(config.detectors[0]).toEqual({
-      name: 'default',
+      name: 'default-43430b20',
       query: 'up',
       windowMinutes: 1440,
       stepSeconds: 60,
