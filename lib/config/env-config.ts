@@ -5,6 +5,7 @@
  * would hold, so one schema checks both.
  */
 import { ConfigError } from './errors.js';
+import { httpUrlMessage, isHttpUrl } from './fields.js';
 import { fnv1a32 } from '../series/index.js';
 import { inferSinkType, sinkTypeOfFormat, webhookFormatNames, type SinkType } from '../sinks/registry.js';
 
@@ -79,6 +80,16 @@ export function webhookFormatOf(env: Env): SinkType | undefined {
     ]);
   }
   return type;
+}
+
+/**
+ * Problems of variables whose values never enter the config object, to be listed with the
+ * schema's: `ALERT_WEBHOOK` must be an http(s) URL. The message names the variable, never the
+ * value (a webhook URL carries its credential).
+ */
+export function envValueProblems(env: Env): string[] {
+  const webhook = isSet(env, 'ALERT_WEBHOOK') ? (env.ALERT_WEBHOOK ?? '').trim() : undefined;
+  return webhook !== undefined && !isHttpUrl(webhook) ? [`ALERT_WEBHOOK: ${httpUrlMessage}`] : [];
 }
 
 /**

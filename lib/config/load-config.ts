@@ -10,7 +10,7 @@
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Config, StateStoreConfig } from './config.js';
-import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
+import { configObjectFromEnv, envValueProblems, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
 import { ConfigError } from './errors.js';
 import { parseConfig } from './parse-config.js';
 import { errorMessage } from '../errors.js';
@@ -55,6 +55,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
       source: 'environment',
       defaultStateStore: defaultStateStore(options.tmpdir),
       describePath: envVarForPath,
+      problems: envValueProblems(env),
     });
   }
 

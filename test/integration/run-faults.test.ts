@@ -85,6 +85,8 @@ interface ConfigOptions {
   detectors?: Detector[];
   /** Webhook URL; default the receiver with the token in its path. */
   hookUrl?: string;
+  /** Read the webhook URL from this file instead of the env var HOOK_URL. */
+  hookFile?: string;
   stateStore?: string;
   prometheusTimeoutMs?: number;
 }
@@ -105,7 +107,7 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     '  sinks:',
     '    - type: webhook',
     '      name: hook',
-    '      url: { env: HOOK_URL }',
+    options.hookFile !== undefined ? `      url: { file: ${options.hookFile} }` : '      url: { env: HOOK_URL }',
     '      timeoutMs: 1000',
     '      retries: 2',
     '',
@@ -274,6 +276,21 @@ describe('webhook faults', () => {
     expect(result.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1 });
   });
 
+  it('a webhook URL from a file that is not a URL fails with a clear, secret-free reason and stays pending', async () => {
+    const hookFile = join(dir, 'hook-url-not-a-url');
+    await writeFile(hookFile, `hooks.example.com/services/${token}\n`);
+
+    const result = await runWith({ hookFile });
+
+    expect(result.code).toBe(1);
+    const failure = result.diagnostics.find((d) => d.msg === 'delivery failed; kept pending for the next run');
+    expect(failure).toMatchObject({ sink: 'hook', retryable: true, series: { instance: 'c' } });
+    expect(failure!.reason).toBe(`sink hook: the webhook URL from file ${hookFile} is not an http:// or https:// URL`);
+    expect(result.stderr).not.toMatch(/TypeError/);
+    expect(result.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1, pending: 1 });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('connection refused: the notification stays pending in the state file and goes out once on the next run', async () => {
     const port = await freePort();
     const statePath = join(dir, 'refused-state.json');
@@ -345,6 +362,24 @@ describe('configuration and flags', () => {
       'detectors[1].contamination',
       'detectors[1].treees',
     ]);
+    expect(proxy.requests).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('ALERT_WEBHOOK that is not a URL: exit 2 naming the variable, never its value, contacting nothing', async () => {
+    const env = {
+      PROMETHEUS_URL: proxy.url,
+      PROM_QUERY: metric,
+      ALERT_WEBHOOK: `hooks.slack.com/services/${token}`,
+      STATE_STORE: 'memory',
+    };
+
+    const result = await cli(['run', '--now', at(0)], env);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('ALERT_WEBHOOK: must be an http:// or https:// URL');
+    expect(result.stderr).not.toContain('hooks.slack.com');
     expect(proxy.requests).toHaveLength(0);
     expect(receiver.requests).toHaveLength(0);
   });

@@ -211,6 +211,17 @@ describe('seed environment variables', () => {
     expect(problems).toHaveLength(7);
   });
 
+  it('report an ALERT_WEBHOOK that is not an http(s) URL by name, never its value, with the other problems', async () => {
+    for (const webhook of ['hooks.slack.com/services/T0/B0/S3CR3T', 'ftp://files.example/S3CR3T', 'not-a-url-S3CR3T']) {
+      // Act
+      const problems = await problemsOf(load({ PROMETHEUS_URL: 'prom:9090', PROM_QUERY: 'up', ALERT_WEBHOOK: webhook }).promise);
+
+      // Assess
+      expect(problems).toEqual(['PROMETHEUS_URL: must be an http:// or https:// URL', 'ALERT_WEBHOOK: must be an http:// or https:// URL']);
+      expect(problems.join('\n')).not.toContain('S3CR3T');
+    }
+  });
+
   it('say how to configure when nothing is given', async () => {
     const problems = await problemsOf(load({}).promise);
     expect(problems[0]).toMatch(/no configuration: pass --config FILE, set CONFIG_FILE, or set PROM_QUERY/);

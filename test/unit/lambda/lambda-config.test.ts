@@ -103,6 +103,13 @@ describe('loadLambdaConfig', () => {
     expect(config.detectors[0]!.name).toMatch(/^default-[0-9a-f]{8}$/);
   });
 
+  it('names ALERT_WEBHOOK when the env-only config has one that is not a URL, never its value', async () => {
+    const { CONFIG_FILE: _file, ...noFile } = await deployedEnv();
+    const env = { ...noFile, PROM_QUERY: 'up', ALERT_WEBHOOK: 'hooks.slack.com/services/S3CR3T' };
+    const found = await problems(loadLambdaConfig({ env, readFile: read, cwd: repoDir }));
+    expect(found).toEqual(['ALERT_WEBHOOK: must be an http:// or https:// URL']);
+  });
+
   it('refuses to run without lasting alert state or without a config', async () => {
     const { STATE_TABLE: _table, ...noTable } = await deployedEnv();
     expect((await problems(loadLambdaConfig({ env: noTable, readFile: read, cwd: repoDir })))[0]).toMatch(/STATE_TABLE is not set/);
