@@ -50,6 +50,8 @@ export interface DetectorOutcome {
   /** Secret-free reason when the detector failed or was skipped. */
   error?: string;
   skipped?: boolean;
+  /** The query returned no series and the detector does not allow that (`allowNoSeries`). */
+  noSeries?: boolean;
   series: number;
   anomalies: number;
   dispatch?: DispatchSummary;
@@ -115,6 +117,10 @@ async function runDetector(
     { signal: options.signal },
   );
   timings.query += performance.now() - started;
+  // A misspelt metric answers with nothing: say so, and fail the detector, unless that is normal
+  // for it. Its alerts are still dispatched (pending deliveries, series that vanished).
+  const noSeries = series.length === 0 && !detector.allowNoSeries;
+  if (noSeries) logger.error('query returned no series', { query: detector.query });
 
   started = performance.now();
   const verdicts = series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
@@ -147,11 +153,16 @@ async function runDetector(
   }
 
   const deliveryFailures = dispatch.failed + dispatch.stateErrors;
+  const errors = [
+    ...(noSeries ? ['query returned no series'] : []),
+    ...(deliveryFailures > 0 ? [`${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors`] : []),
+  ];
   return {
     outcome: {
       name: detector.name,
-      ok: deliveryFailures === 0,
-      ...(deliveryFailures > 0 ? { error: `${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors` } : {}),
+      ok: errors.length === 0,
+      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+      ...(noSeries ? { noSeries } : {}),
       series: series.length,
       anomalies: results.filter((r) => r.anomalous).length,
       dispatch,
@@ -206,7 +217,8 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
 
   const skipped = outcomes.filter((o) => o.skipped).map((o) => o.name);
   if (skipped.length > 0) logger.warn('run aborted before some detectors', { skipped });
-  const failedDetectors = outcomes.filter((o) => !o.ok && !o.dispatch).length;
+  // A detector fails before its dispatch (no summary of it), or with a query that returned nothing.
+  const failedDetectors = outcomes.filter((o) => (!o.ok && !o.dispatch) || o.noSeries).length;
   const deliveryFailures = outcomes.reduce((sum, o) => sum + (o.dispatch ? o.dispatch.failed + o.dispatch.stateErrors : 0), 0);
   const round = (ms: number): number => Math.round(ms * 10) / 10;
   const summary: RunSummary = {

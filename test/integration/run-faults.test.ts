@@ -77,6 +77,7 @@ beforeEach(() => {
 interface Detector {
   name: string;
   query: string;
+  allowNoSeries?: boolean;
 }
 const latency: Detector = { name: 'latency', query: metric };
 
@@ -101,7 +102,11 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     `  timeoutMs: ${options.prometheusTimeoutMs ?? 2000}`,
     '  retries: 2',
     'detectors:',
-    ...detectors.flatMap((d) => [`  - name: ${d.name}`, `    query: '${d.query}'`]),
+    ...detectors.flatMap((d) => [
+      `  - name: ${d.name}`,
+      `    query: '${d.query}'`,
+      ...(d.allowNoSeries !== undefined ? [`    allowNoSeries: ${d.allowNoSeries}`] : []),
+    ]),
     'alerts:',
     `  stateStore: ${options.stateStore ?? 'memory'}`,
     '  sinks:',
@@ -236,6 +241,26 @@ describe('Prometheus faults', () => {
     expect(result.detectorErrors.get('typo')).toMatch(/bad_data: .*parse error.* \(HTTP 400\)/);
     expect(proxy.requests.filter((r) => r.params.query !== metric)).toHaveLength(2); // one each: 4xx is final
     expect(result.summary).toMatchObject({ ok: false, detectors: 3, failures: 2, alerts_sent: 1 });
+  });
+});
+
+describe('a query that returns no series (issue 15, defect 3)', () => {
+  it('says so on stderr, naming the detector and the query, and fails the detector (exit 1); the others still deliver', async () => {
+    const result = await runWith({ detectors: [{ name: 'typo', query: 'app_latncy_seconds' }, latency] });
+
+    expect(result.code).toBe(1);
+    const errors = result.diagnostics.filter((d) => d.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ msg: 'query returned no series', detector: 'typo', query: 'app_latncy_seconds' })]);
+    expect(result.summary).toMatchObject({ ok: false, detectors: 2, series: 2, failures: 1, alerts_sent: 1 });
+    expect(firingLabels()).toEqual([{ __name__: metric, job: 'api', instance: 'c' }]);
+  });
+
+  it('passes with allowNoSeries: true: exit 0, no warning or error', async () => {
+    const result = await runWith({ detectors: [{ name: 'rare', query: 'app_latency_seconds{instance="zz"}', allowNoSeries: true }] });
+
+    expect(result.code).toBe(0);
+    expect(result.diagnostics.filter((d) => d.level === 'error' || d.level === 'warn')).toEqual([]);
+    expect(result.summary).toMatchObject({ ok: true, detectors: 1, series: 0, failures: 0 });
   });
 });
 

@@ -110,6 +110,7 @@ describe('seed environment variables', () => {
       suppressPoints: 100,
       severity: 'warning',
       labels: {},
+      allowNoSeries: false,
     });
     expect(config.alerts).toEqual({
       repeatIntervalMinutes: 240,
