@@ -31,6 +31,11 @@ export interface RunDependencies {
    * run. Its failure is logged and fails the run; alerts are not affected.
    */
   writeBack?: ScoreWriter;
+  /**
+   * The wall clock, Unix ms (default `Date.now`): alert leases are measured in it, whatever
+   * `now` (the evaluation time) is. Tests inject it.
+   */
+  clock?: () => number;
 }
 
 export interface RunOptions {
@@ -64,7 +69,10 @@ export interface TimingsMs {
 }
 
 export interface RunSummary {
-  /** True when every detector ran and every delivery succeeded. */
+  /**
+   * True when every detector ran and every delivery succeeded, with none left pending to
+   * another run.
+   */
   ok: boolean;
   dryRun: boolean;
   detectors: number;
@@ -142,7 +150,7 @@ async function runDetector(
       dryRun: options.dryRun ?? false,
       signal: options.signal,
     },
-    { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger },
+    { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) },
   );
   timings.deliver += performance.now() - started;
 
@@ -156,6 +164,8 @@ async function runDetector(
   const errors = [
     ...(noSeries ? ['query returned no series'] : []),
     ...(deliveryFailures > 0 ? [`${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors`] : []),
+    // Not a failure of this run, but not done either: the exit code must not say all is well.
+    ...(dispatch.leftPending > 0 ? [`${dispatch.leftPending} deliveries pending: another run holds their lease`] : []),
   ];
   return {
     outcome: {

@@ -6,7 +6,8 @@
  * 1. Plan (plan.ts): run the lifecycle for every verdict, and for every stored series the query
  *    no longer returned (it counts as a normal evaluation; see lifecycle.ts). Pure.
  * 2. Claim (claim.ts): a compare-and-set put records the next state, every new notification as
- *    one pending delivery per sink, and a lease (`leaseUntilMs`). Only a run whose claim
+ *    one pending delivery per sink, and a lease (`leaseUntilMs`, wall-clock time from
+ *    `deps.clock`, not the evaluation time). Only a run whose claim
  *    succeeded sends; an overlapping run loses the CAS, or sees the unexpired lease, and leaves
  *    the series alone, so a notification is not sent twice by two runs.
  * 3. Send (send.ts): one `send()` per sink with every notification pending for it (older
@@ -77,6 +78,11 @@ export interface DispatchDeps {
   sinks: readonly AlertSink[];
   policy: DispatchPolicy;
   logger: Logger;
+  /**
+   * The wall clock, Unix ms (default `Date.now`): leases are measured in it, while the
+   * evaluation time (`nowMs`) drives the lifecycle. Tests inject it.
+   */
+  clock?: () => number;
 }
 
 export interface SeriesAlert {
@@ -110,6 +116,11 @@ export interface DispatchSummary {
   failed: number;
   /** Deliveries still pending after this run, including ones another run holds. */
   pending: number;
+  /**
+   * Of `pending`, deliveries this run could not make because another run holds their series
+   * (a live overlapping run, or one that died holding its lease); 0 in a dry run.
+   */
+  leftPending: number;
   /** Non-retryable deliveries given up after `giveUpAfterAttempts`. */
   dropped: number;
   /** Series left to another run (unexpired lease or lost compare-and-set). */
@@ -140,7 +151,8 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
 
   const stored = await store.list(detector.name);
   const planned = planAlerts({ detector, policy, series: verdicts, stored, nowMs }, logger);
-  const claim = await claimSeries(planned, { sinks: sinks.map((s) => s.name), nowMs, leaseMs, concurrency, dryRun }, { store, logger });
+  const clockMs = (deps.clock ?? Date.now)();
+  const claim = await claimSeries(planned, { sinks: sinks.map((s) => s.name), clockMs, leaseMs, concurrency, dryRun }, { store, logger });
   // A dry run holds nothing: nothing is sent or recorded.
   const results = await sendPending(claim.held, sinks, { signal }, logger);
   const recorded = await recordDeliveries(claim.held, results, { giveUpAfterAttempts, concurrency }, { store, logger });
@@ -163,6 +175,7 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
     sent: recorded.sent,
     failed: recorded.failed,
     pending: claim.pending + recorded.pending,
+    leftPending: claim.leftPending,
     dropped: claim.dropped + recorded.dropped,
     skipped: claim.skipped,
     stateErrors: claim.stateErrors + recorded.stateErrors,

@@ -83,6 +83,8 @@ const latency: Detector = { name: 'latency', query: metric };
 
 interface ConfigOptions {
   prometheusUrl?: string;
+  /** Sink timeout per attempt (default 1000 ms). */
+  hookTimeoutMs?: number;
   detectors?: Detector[];
   /** Webhook URL; default the receiver with the token in its path. */
   hookUrl?: string;
@@ -113,7 +115,7 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     '    - type: webhook',
     '      name: hook',
     options.hookFile !== undefined ? `      url: { file: ${options.hookFile} }` : '      url: { env: HOOK_URL }',
-    '      timeoutMs: 1000',
+    `      timeoutMs: ${options.hookTimeoutMs ?? 1000}`,
     '      retries: 2',
     '',
   ];
@@ -448,3 +450,71 @@ describe('configuration and flags', () => {
     expect(unknown.diagnostics.some((d) => d.msg === 'unknown detector requested' && d.detector === 'nope')).toBe(true);
   });
 });
+
+describe('leases are wall-clock time, and pending left to another run is not ok (issue 15, defect 6)', () => {
+  /** Minute 0 of a history that ends two days before now (the wall clock), whole minutes. */
+  const twoDaysAgoS = Math.floor(Date.now() / 60_000) * 60 - 2 * 86_400;
+  const replayAt = new Date(twoDaysAgoS * 1000).toISOString();
+  let past: RunningPrometheus;
+
+  beforeAll(async () => {
+    const series = latencyHistory({ metric, endS: twoDaysAgoS, instances: ['a', 'c'], spiky: 'c', seedBase: 2000, level: (i) => 0.2 + 0.1 * i, lastMinute: 0 });
+    past = await startPrometheus({ series });
+  });
+  afterAll(async () => {
+    await past?.stop();
+  });
+
+  /** The live run finds no series in its window (the history ended two days ago): that is allowed here. */
+  const detectors = [{ ...latency, allowNoSeries: true }];
+
+  it('a replay with --now two days ago still protects the series it claimed from a concurrent run', async () => {
+    const statePath = join(dir, 'replay-lease-state.json');
+    const config = await writeConfig({ prometheusUrl: past.url, detectors, stateStore: `file:${statePath}`, hookTimeoutMs: 1500 });
+    // The replay's delivery hangs (every attempt): it holds its claim while the live run goes.
+    receiver.enqueue({ hang: true }, { hang: true }, { hang: true });
+
+    const replay = cli(['run', '--config', config.path, '--now', replayAt], config.env);
+    await expect.poll(() => receiver.requests.length, { timeout: 10_000 }).toBe(1);
+    const live = await cli(['run', '--config', config.path], config.env);
+    const replayed = await replay;
+
+    // The live run left the replay's notification alone, and says it is pending: not ok.
+    expect(receiver.requests).toHaveLength(3); // the replay's attempts only
+    expect(live.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 0, pending: 1 });
+    expect(live.code).toBe(1);
+    expect(live.diagnostics.find((d) => d.msg === 'deliveries left pending: another run holds their lease')).toMatchObject({
+      level: 'warn',
+      detector: 'latency',
+      series: { instance: 'c' },
+      pending: 1,
+    });
+    // The replay timed out delivering: still pending for the next run.
+    expect(replayed.code).toBe(1);
+    expect(replayed.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1, pending: 1 });
+  });
+
+  it('a notification leased by a run that died: the next run exits 1, its summary counting it pending', async () => {
+    const statePath = join(dir, 'stale-lease-state.json');
+    const port = await freePort();
+    const options: ConfigOptions = { prometheusUrl: past.url, detectors, stateStore: `file:${statePath}`, hookUrl: `http://127.0.0.1:${port}/hooks/${token}` };
+    // A replay whose receiver is down leaves the firing notification pending...
+    const first = await runWith(options, [], replayAt);
+    expect(first.summary).toMatchObject({ pending: 1, failures: 1 });
+    // ...and a run that claimed it then died leaves it under a lease (5 minutes from now).
+    const file = JSON.parse(await readFile(statePath, 'utf8')) as { detectors: Record<string, Record<string, Record<string, unknown>>> };
+    for (const state of Object.values(file.detectors.latency!)) state.leaseUntilMs = Date.now() + 5 * 60_000;
+    await writeFile(statePath, JSON.stringify(file));
+    const late = await startWebhookReceiver({ port });
+    try {
+      const next = await runWith(options);
+
+      expect(next.code).toBe(1);
+      expect(next.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 0, pending: 1 });
+      expect(late.requests).toHaveLength(0);
+    } finally {
+      await late.close();
+    }
+  });
+});
+

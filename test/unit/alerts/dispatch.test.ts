@@ -58,12 +58,15 @@ function run(
   sinks: AlertSink[],
   verdicts: AlertSeries[],
   minute: number,
-  extra: { dryRun?: boolean; policy?: DispatchPolicy } = {},
+  extra: { dryRun?: boolean; policy?: DispatchPolicy; clockMs?: number; nowMs?: number } = {},
 ) {
   const logger = createMemoryLogger();
+  // The wall clock: the evaluation time, unless a test says otherwise (a replay).
+  const nowMs = extra.nowMs ?? t0 + minute * minuteMs;
+  const clockMs = extra.clockMs ?? nowMs;
   const result = dispatchAlerts(
-    { detector, verdicts, nowMs: t0 + minute * minuteMs, dryRun: extra.dryRun },
-    { store, sinks, policy: extra.policy ?? policy, logger },
+    { detector, verdicts, nowMs, dryRun: extra.dryRun },
+    { store, sinks, policy: extra.policy ?? policy, logger, clock: () => clockMs },
   );
   return { logger, result };
 }
@@ -205,6 +208,35 @@ describe('dispatchAlerts', () => {
     // Once the lease has expired (a crashed run), the next run delivers.
     const later = await run(store, [hook], [verdict('a', true)], 11).result;
     expect(later.sent).toBe(1);
+  });
+
+  it('measures leases in wall-clock time: a replay of two days ago holds its claim for leaseMs, no longer', async () => {
+    const store = createMemoryStateStore();
+    const wallMs = t0 + 3 * 24 * 60 * minuteMs;
+    // A replay evaluating two days before the wall clock whose delivery never returns (a run
+    // that hangs, or died after its claim).
+    const stuck = recordingSink('hook', () => new Promise<DeliveryResult>(() => undefined));
+    void run(store, [stuck], [verdict('a', true)], 0, { nowMs: wallMs - 2 * 24 * 60 * minuteMs, clockMs: wallMs }).result;
+    await expect.poll(() => stuck.batches.length).toBe(1);
+    const [claimed] = await store.list('latency');
+    expect(claimed!.leaseUntilMs).toBe(wallMs + 5 * minuteMs);
+
+    // A live run a minute later (wall clock and evaluation time alike) leaves it alone...
+    const hook = recordingSink('hook');
+    const live = run(store, [hook], [verdict('a', true)], 0, { nowMs: wallMs + minuteMs, clockMs: wallMs + minuteMs });
+    expect(await live.result).toMatchObject({ skipped: 1, sent: 0, pending: 1, leftPending: 1 });
+    expect(live.logger.diagnostics.find((d) => d.msg === 'deliveries left pending: another run holds their lease')).toMatchObject({
+      level: 'warn',
+      pending: 1,
+      leaseUntil: new Date(wallMs + 5 * minuteMs).toISOString(),
+    });
+    expect(hook.batches).toEqual([]);
+
+    // ...and once the lease is over by the wall clock, the next run delivers what is pending
+    // (its own verdict normal: a repeat two days after the firing would go out too).
+    const later = await run(store, [hook], [verdict('a', false)], 0, { nowMs: wallMs + 6 * minuteMs, clockMs: wallMs + 6 * minuteMs }).result;
+    expect(later).toMatchObject({ sent: 1, leftPending: 0, pending: 0 });
+    expect(hook.accepted).toEqual([expect.stringContaining('|firing|')]);
   });
 
   it('two overlapping runs deliver a new alert exactly once', async () => {
