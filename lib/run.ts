@@ -107,6 +107,7 @@ function alertDetector(detector: DetectorConfig, config: Config): AlertDetector 
     labels: detector.labels,
     forEvaluations: detector.forEvaluations,
     prometheusUrl: config.prometheus.recording ? undefined : config.prometheus.url,
+    notifyAbsent: detector.notifyAbsent,
   };
 }
 
@@ -147,6 +148,7 @@ async function runDetector(
       // Fills in each scored result's `alert` and `firing`.
       verdicts: results.filter(isScored),
       nowMs: endMs,
+      querySeries: series.length,
       dryRun: options.dryRun ?? false,
       signal: options.signal,
     },
@@ -156,8 +158,13 @@ async function runDetector(
 
   for (const result of results) deps.logger.result(resultLine(result));
   for (const { labels, alert } of dispatch.absent) {
-    // A series that left the query result but whose alert changed (resolved) gets a line too.
+    // A series that left the query result but whose alert changed (resolved, absent) gets a line too.
     deps.logger.result(resultLine(seriesResult(detector.name, { absent: true, labels, alert, atMs: endMs })));
+  }
+  if (dispatch.query !== 'none') {
+    // The detector's no-data alert (notifyAbsent) has no series, so no result line: say it here.
+    const level = dispatch.query === 'resolved' ? 'info' : 'warn';
+    logger[level]('no-data alert', { alert: dispatch.query, query: detector.query, series: series.length });
   }
 
   const deliveryFailures = dispatch.failed + dispatch.stateErrors;

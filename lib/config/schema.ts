@@ -38,6 +38,7 @@ export const configDefaults = {
   suppressPoints: 100,
   severity: 'warning' as const,
   allowNoSeries: false,
+  notifyAbsent: false,
   repeatIntervalMinutes: 240,
   resolveAfter: 2,
   sendResolved: true,
@@ -156,6 +157,13 @@ export const detectorSchema = z.strictObject({
    * such as `errors_total > 0`).
    */
   allowNoSeries: boolean.default(configDefaults.allowNoSeries),
+  /**
+   * No-data notifications (kind `absent`): a firing series missing from the result for
+   * `resolveAfter` runs ends with one instead of `resolved`, and the query returning no series
+   * after it returned some fires a detector-level no-data alert (resolved when series are back).
+   * Off: a vanished series resolves, as in Prometheus, and an empty query alerts nobody.
+   */
+  notifyAbsent: boolean.default(configDefaults.notifyAbsent),
 });
 
 /** The state-store forms people write, for messages: `memory, file:PATH, dynamodb:TABLE, prometheus`. */

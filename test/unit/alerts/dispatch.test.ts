@@ -10,7 +10,7 @@ import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.j
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { createMemoryLogger } from '../../../lib/log.js';
 import { seriesKey } from '../../../lib/series/index.js';
-import type { AlertSink, DeliveryResult, Notification } from '../../../lib/sinks/sink.js';
+import { querySeriesKey, type AlertSink, type DeliveryResult, type Notification } from '../../../lib/sinks/sink.js';
 
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 5, 1, 0, 0, 0);
@@ -58,14 +58,15 @@ function run(
   sinks: AlertSink[],
   verdicts: AlertSeries[],
   minute: number,
-  extra: { dryRun?: boolean; policy?: DispatchPolicy; clockMs?: number; nowMs?: number } = {},
+  extra: { dryRun?: boolean; policy?: DispatchPolicy; clockMs?: number; nowMs?: number; detector?: AlertDetector; querySeries?: number } = {},
 ) {
   const logger = createMemoryLogger();
   // The wall clock: the evaluation time, unless a test says otherwise (a replay).
   const nowMs = extra.nowMs ?? t0 + minute * minuteMs;
   const clockMs = extra.clockMs ?? nowMs;
+  const querySeries = extra.querySeries !== undefined ? { querySeries: extra.querySeries } : {};
   const result = dispatchAlerts(
-    { detector, verdicts, nowMs, dryRun: extra.dryRun },
+    { detector: extra.detector ?? detector, verdicts, nowMs, dryRun: extra.dryRun, ...querySeries },
     { store, sinks, policy: extra.policy ?? policy, logger, clock: () => clockMs },
   );
   return { logger, result };
@@ -273,4 +274,63 @@ describe('dispatchAlerts', () => {
     expect(summary.series[0]!.alert).toBe('none');
     expect(hook.batches).toEqual([]);
   });
+
+  describe('no-data alerts (notifyAbsent)', () => {
+    const noData: AlertDetector = { ...detector, notifyAbsent: true };
+
+    it('ends a firing series that left the query result with an absent notification, logged as absent', async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook');
+      const extra = { detector: noData };
+      await run(store, [hook], [verdict('a', true), verdict('b', false)], 0, extra).result;
+      await run(store, [hook], [verdict('b', false)], 1, extra).result;
+      const ended = await run(store, [hook], [verdict('b', false)], 2, extra).result;
+
+      expect(ended.absent).toEqual([{ seriesKey: seriesKey({ job: 'api', instance: 'a' }), labels: { job: 'api', instance: 'a' }, alert: 'absent' }]);
+      expect(hook.batches.flat().map((n) => n.kind)).toEqual(['firing', 'absent']);
+      expect(await store.list('latency')).toEqual([]);
+    });
+
+    it("keeps the query's state under its reserved key and delivers its notification at least once, across runs", async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook', failAll(true));
+      const extra = (querySeries: number) => ({ detector: noData, querySeries });
+      const first = await run(store, [hook], [verdict('a', false)], 0, extra(1)).result;
+      expect(first).toMatchObject({ query: 'none', sent: 0 });
+      expect(await store.list('latency')).toEqual([expect.objectContaining({ seriesKey: querySeriesKey, status: 'ok', querySeries: 1 })]);
+
+      // The query returns nothing: the no-data alert fires; the receiver is down.
+      const empty = await run(store, [hook], [], 1, extra(0)).result;
+      expect(empty).toMatchObject({ query: 'absent', notifications: 1, failed: 1, pending: 1, absent: [] });
+      const [stored] = await store.list('latency');
+      expect(stored).toMatchObject({ seriesKey: querySeriesKey, status: 'firing', pending: [expect.objectContaining({ attempts: 1 })] });
+      expect(stored!.leaseUntilMs).toBeUndefined();
+
+      // The next run (still nothing) delivers it; nothing new is made.
+      hook.behave(ok);
+      const next = await run(store, [hook], [], 2, extra(0)).result;
+      expect(next).toMatchObject({ query: 'none', notifications: 0, sent: 1, pending: 0 });
+      expect(hook.accepted).toEqual([`latency|(query)|absent|${t0 + minuteMs}`]);
+
+      // Series are back: resolved, and the state goes on watching.
+      const back = await run(store, [hook], [verdict('a', false)], 3, extra(1)).result;
+      expect(back).toMatchObject({ query: 'resolved', sent: 1 });
+      expect(hook.accepted.at(-1)).toBe(`latency|(query)|resolved|${t0 + 3 * minuteMs}`);
+      expect(await store.list('latency')).toEqual([expect.objectContaining({ seriesKey: querySeriesKey, status: 'ok', querySeries: 1, pending: [] })]);
+    });
+
+    it("leaves the query's pending notification to the run holding its lease", async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook', failAll(true));
+      await run(store, [hook], [verdict('a', false)], 0, { detector: noData, querySeries: 1 }).result;
+      await run(store, [hook], [], 1, { detector: noData, querySeries: 0 }).result;
+      const [stored] = await store.list('latency');
+      await store.put({ ...stored!, leaseUntilMs: t0 + 10 * minuteMs });
+      hook.behave(ok);
+
+      const left = await run(store, [hook], [], 2, { detector: noData, querySeries: 0 }).result;
+      expect(left).toMatchObject({ skipped: 1, sent: 0, leftPending: 1, query: 'none' });
+    });
+  });
 });
+

@@ -111,6 +111,7 @@ describe('seed environment variables', () => {
       severity: 'warning',
       labels: {},
       allowNoSeries: false,
+      notifyAbsent: false,
     });
     expect(config.alerts).toEqual({
       repeatIntervalMinutes: 240,
