@@ -507,7 +507,8 @@ describe('leases are wall-clock time, and pending left to another run is not ok 
     await writeFile(statePath, JSON.stringify(file));
     const late = await startWebhookReceiver({ port });
     try {
-      const next = await runWith(options);
+      // The next scheduled run, at the wall clock, within the dead run's lease.
+      const next = await runWith(options, [], new Date().toISOString());
 
       expect(next.code).toBe(1);
       expect(next.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 0, pending: 1 });
