@@ -31,6 +31,11 @@ export interface RunDependencies {
    * run. Its failure is logged and fails the run; alerts are not affected.
    */
   writeBack?: ScoreWriter;
+  /**
+   * The wall clock, Unix ms (default `Date.now`): alert leases are measured in it, whatever
+   * `now` (the evaluation time) is. Tests inject it.
+   */
+  clock?: () => number;
 }
 
 export interface RunOptions {
@@ -50,6 +55,8 @@ export interface DetectorOutcome {
   /** Secret-free reason when the detector failed or was skipped. */
   error?: string;
   skipped?: boolean;
+  /** The query returned no series and the detector does not allow that (`allowNoSeries`). */
+  noSeries?: boolean;
   series: number;
   anomalies: number;
   dispatch?: DispatchSummary;
@@ -62,7 +69,10 @@ export interface TimingsMs {
 }
 
 export interface RunSummary {
-  /** True when every detector ran and every delivery succeeded. */
+  /**
+   * True when every detector ran and every delivery succeeded, with none left pending to
+   * another run.
+   */
   ok: boolean;
   dryRun: boolean;
   detectors: number;
@@ -97,6 +107,7 @@ function alertDetector(detector: DetectorConfig, config: Config): AlertDetector 
     labels: detector.labels,
     forEvaluations: detector.forEvaluations,
     prometheusUrl: config.prometheus.recording ? undefined : config.prometheus.url,
+    notifyAbsent: detector.notifyAbsent,
   };
 }
 
@@ -115,6 +126,10 @@ async function runDetector(
     { signal: options.signal },
   );
   timings.query += performance.now() - started;
+  // A misspelt metric answers with nothing: say so, and fail the detector, unless that is normal
+  // for it. Its alerts are still dispatched (pending deliveries, series that vanished).
+  const noSeries = series.length === 0 && !detector.allowNoSeries;
+  if (noSeries) logger.error('query returned no series', { query: detector.query });
 
   started = performance.now();
   const verdicts = series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
@@ -133,25 +148,38 @@ async function runDetector(
       // Fills in each scored result's `alert` and `firing`.
       verdicts: results.filter(isScored),
       nowMs: endMs,
+      querySeries: series.length,
       dryRun: options.dryRun ?? false,
       signal: options.signal,
     },
-    { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger },
+    { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) },
   );
   timings.deliver += performance.now() - started;
 
   for (const result of results) deps.logger.result(resultLine(result));
   for (const { labels, alert } of dispatch.absent) {
-    // A series that left the query result but whose alert changed (resolved) gets a line too.
+    // A series that left the query result but whose alert changed (resolved, absent) gets a line too.
     deps.logger.result(resultLine(seriesResult(detector.name, { absent: true, labels, alert, atMs: endMs })));
+  }
+  if (dispatch.query !== 'none') {
+    // The detector's no-data alert (notifyAbsent) has no series, so no result line: say it here.
+    const level = dispatch.query === 'resolved' ? 'info' : 'warn';
+    logger[level]('no-data alert', { alert: dispatch.query, query: detector.query, series: series.length });
   }
 
   const deliveryFailures = dispatch.failed + dispatch.stateErrors;
+  const errors = [
+    ...(noSeries ? ['query returned no series'] : []),
+    ...(deliveryFailures > 0 ? [`${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors`] : []),
+    // Not a failure of this run, but not done either: the exit code must not say all is well.
+    ...(dispatch.leftPending > 0 ? [`${dispatch.leftPending} deliveries pending: another run holds their lease`] : []),
+  ];
   return {
     outcome: {
       name: detector.name,
-      ok: deliveryFailures === 0,
-      ...(deliveryFailures > 0 ? { error: `${dispatch.failed} deliveries failed, ${dispatch.stateErrors} state errors` } : {}),
+      ok: errors.length === 0,
+      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+      ...(noSeries ? { noSeries } : {}),
       series: series.length,
       anomalies: results.filter((r) => r.anomalous).length,
       dispatch,
@@ -206,7 +234,8 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
 
   const skipped = outcomes.filter((o) => o.skipped).map((o) => o.name);
   if (skipped.length > 0) logger.warn('run aborted before some detectors', { skipped });
-  const failedDetectors = outcomes.filter((o) => !o.ok && !o.dispatch).length;
+  // A detector fails before its dispatch (no summary of it), or with a query that returned nothing.
+  const failedDetectors = outcomes.filter((o) => (!o.ok && !o.dispatch) || o.noSeries).length;
   const deliveryFailures = outcomes.reduce((sum, o) => sum + (o.dispatch ? o.dispatch.failed + o.dispatch.stateErrors : 0), 0);
   const round = (ms: number): number => Math.round(ms * 10) / 10;
   const summary: RunSummary = {

@@ -22,8 +22,12 @@ export type ClaimStatus = 'owned' | 'left' | 'failed';
 export interface ClaimOptions {
   /** Names of the configured sinks: one pending delivery per sink and notification. */
   sinks: readonly string[];
-  /** Evaluation time, Unix ms. */
-  nowMs: number;
+  /**
+   * Wall-clock time of the claim, Unix ms. Leases are measured in it, never in the evaluation
+   * time: a replay (`run --now` days ago) must hold its lease for `leaseMs` like any run, and a
+   * live run must not take a replay's lease for long expired.
+   */
+  clockMs: number;
   leaseMs: number;
   /** Store writes in flight at once. */
   concurrency: number;
@@ -46,6 +50,12 @@ export interface ClaimResult {
   dropped: number;
   /** Deliveries this stage leaves pending: those another run holds, and in a dry run all. */
   pending: number;
+  /**
+   * Deliveries this run could not make because another run holds their series (an unexpired
+   * lease, or it won the compare-and-set); 0 in a dry run. A live overlapping run and one that
+   * died holding its lease look the same from here.
+   */
+  leftPending: number;
   /** State writes that failed (those series are skipped this run). */
   stateErrors: number;
 }
@@ -85,11 +95,11 @@ async function claimOne(
   next: AlertState,
   options: ClaimOptions,
   deps: { store: StateStore; logger: Logger },
-): Promise<{ status: ClaimStatus; held?: AlertState }> {
+): Promise<{ status: ClaimStatus; held?: AlertState; leftPending?: number }> {
   const { store, logger } = deps;
-  const lost = (): { status: ClaimStatus } => {
-    logger.info('series claimed by another run', { series: planned.labels });
-    return { status: 'left' };
+  const lost = (): { status: ClaimStatus; leftPending: number } => {
+    logger.info('series claimed by another run', { series: planned.labels, pending: next.pending.length });
+    return { status: 'left', leftPending: next.pending.length };
   };
   try {
     if (isQuiescent(next)) {
@@ -98,7 +108,7 @@ async function claimOne(
       if (previous && previous.version > 0 && !(await store.delete(previous))) return lost();
       return { status: 'owned' };
     }
-    const lease = next.pending.length > 0 ? { leaseUntilMs: options.nowMs + options.leaseMs } : {};
+    const lease = next.pending.length > 0 ? { leaseUntilMs: options.clockMs + options.leaseMs } : {};
     const written = await store.put({ ...withoutLease(next), ...lease, version: planned.previous?.version ?? 0 });
     if (!written) return lost();
     return { status: 'owned', held: written };
@@ -117,20 +127,34 @@ export async function claimSeries(
   options: ClaimOptions,
   deps: { store: StateStore; logger: Logger },
 ): Promise<ClaimResult> {
-  const { sinks, nowMs, concurrency, dryRun } = options;
+  const { sinks, clockMs, concurrency, dryRun } = options;
   const { logger } = deps;
-  const result: ClaimResult = { status: new Map(), held: [], wouldSend: [], notifications: 0, skipped: 0, dropped: 0, pending: 0, stateErrors: 0 };
+  const result: ClaimResult = {
+    status: new Map(),
+    held: [],
+    wouldSend: [],
+    notifications: 0,
+    skipped: 0,
+    dropped: 0,
+    pending: 0,
+    leftPending: 0,
+    stateErrors: 0,
+  };
 
   const queued: { planned: PlannedSeries; next: AlertState }[] = [];
   for (const item of planned) {
     const { previous, transition } = item;
     if (!transition) continue; // a duplicate series, ignored
-    if (previous?.leaseUntilMs !== undefined && previous.leaseUntilMs > nowMs) {
-      // Another run is delivering this series right now; it also made this transition.
-      logger.debug('series left to the run holding its lease', { series: previous.labels, leaseUntilMs: previous.leaseUntilMs });
+    if (previous?.leaseUntilMs !== undefined && previous.leaseUntilMs > clockMs) {
+      // Another run is delivering this series right now (it also made this transition), or it
+      // died holding the lease: the deliveries wait for it, or for the lease to end.
+      const fields = { series: previous.labels, pending: previous.pending.length, leaseUntil: new Date(previous.leaseUntilMs).toISOString() };
+      if (dryRun) logger.debug('series left to the run holding its lease', fields);
+      else logger.warn('deliveries left pending: another run holds their lease', fields);
       result.status.set(item, 'left');
       result.skipped += 1;
       result.pending += previous.pending.length;
+      if (!dryRun) result.leftPending += previous.pending.length;
       continue;
     }
     result.notifications += transition.notifications.length;
@@ -159,9 +183,10 @@ export async function claimSeries(
 
   const claims = await mapLimit(queued, concurrency, ({ planned: item, next }) => claimOne(item, next, options, deps));
   queued.forEach(({ planned: item }, index) => {
-    const { status, held } = claims[index]!;
+    const { status, held, leftPending = 0 } = claims[index]!;
     result.status.set(item, status);
     if (status === 'left') result.skipped += 1;
+    result.leftPending += leftPending;
     if (status === 'failed') result.stateErrors += 1;
     if (held && held.pending.length > 0) result.held.push(held);
   });

@@ -6,7 +6,8 @@
  * 1. Plan (plan.ts): run the lifecycle for every verdict, and for every stored series the query
  *    no longer returned (it counts as a normal evaluation; see lifecycle.ts). Pure.
  * 2. Claim (claim.ts): a compare-and-set put records the next state, every new notification as
- *    one pending delivery per sink, and a lease (`leaseUntilMs`). Only a run whose claim
+ *    one pending delivery per sink, and a lease (`leaseUntilMs`, wall-clock time from
+ *    `deps.clock`, not the evaluation time). Only a run whose claim
  *    succeeded sends; an overlapping run loses the CAS, or sees the unexpired lease, and leaves
  *    the series alone, so a notification is not sent twice by two runs.
  * 3. Send (send.ts): one `send()` per sink with every notification pending for it (older
@@ -25,7 +26,7 @@
  */
 import type { Logger } from '../log.js';
 import type { Labels } from '../series/index.js';
-import type { AlertSink } from '../sinks/sink.js';
+import { querySeriesKey, type AlertSink } from '../sinks/sink.js';
 import { claimSeries, type ClaimResult } from './claim.js';
 import type { AlertDetector, AlertField, LifecyclePolicy } from './lifecycle.js';
 import { planAlerts, type AlertSeries, type PlannedSeries } from './plan.js';
@@ -67,6 +68,11 @@ export interface DispatchInput {
   verdicts: readonly AlertSeries[];
   /** Evaluation time, Unix ms. */
   nowMs: number;
+  /**
+   * How many series the query returned this run (with a verdict or not), for the detector's
+   * no-data alert (`notifyAbsent`); absent: the query as a whole is not evaluated.
+   */
+  querySeries?: number;
   /** Compute everything, write nothing, send nothing. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -77,6 +83,11 @@ export interface DispatchDeps {
   sinks: readonly AlertSink[];
   policy: DispatchPolicy;
   logger: Logger;
+  /**
+   * The wall clock, Unix ms (default `Date.now`): leases are measured in it, while the
+   * evaluation time (`nowMs`) drives the lifecycle. Tests inject it.
+   */
+  clock?: () => number;
 }
 
 export interface SeriesAlert {
@@ -102,6 +113,11 @@ export interface DispatchSummary {
   series: EvaluatedSeriesAlert[];
   /** Stored series the query did not return this run (only those whose alert changed). */
   absent: SeriesAlert[];
+  /**
+   * What this run did for the detector's no-data alert (`notifyAbsent`): `absent` (it fired:
+   * the query returned no series after it returned some), `repeat`, `resolved` or `none`.
+   */
+  query: AlertField;
   /** Notifications created by this run's transitions. */
   notifications: number;
   /** Deliveries (notification x sink) accepted by a sink this run. */
@@ -110,6 +126,11 @@ export interface DispatchSummary {
   failed: number;
   /** Deliveries still pending after this run, including ones another run holds. */
   pending: number;
+  /**
+   * Of `pending`, deliveries this run could not make because another run holds their series
+   * (a live overlapping run, or one that died holding its lease); 0 in a dry run.
+   */
+  leftPending: number;
   /** Non-retryable deliveries given up after `giveUpAfterAttempts`. */
   dropped: number;
   /** Series left to another run (unexpired lease or lost compare-and-set). */
@@ -131,7 +152,7 @@ function alertOf(planned: PlannedSeries, claim: ClaimResult): AlertField {
  * single writes and deliveries are counted in the summary and logged.
  */
 export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): Promise<DispatchSummary> {
-  const { detector, verdicts, nowMs, dryRun = false, signal } = input;
+  const { detector, verdicts, nowMs, querySeries, dryRun = false, signal } = input;
   const { store, sinks, policy } = deps;
   const logger = deps.logger.child({ detector: detector.name });
   const leaseMs = policy.leaseMs ?? dispatchDefaults.leaseMs;
@@ -139,12 +160,14 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
   const concurrency = Math.max(1, policy.storeConcurrency ?? dispatchDefaults.storeConcurrency);
 
   const stored = await store.list(detector.name);
-  const planned = planAlerts({ detector, policy, series: verdicts, stored, nowMs }, logger);
-  const claim = await claimSeries(planned, { sinks: sinks.map((s) => s.name), nowMs, leaseMs, concurrency, dryRun }, { store, logger });
+  const planned = planAlerts({ detector, policy, series: verdicts, stored, nowMs, ...(querySeries !== undefined ? { querySeries } : {}) }, logger);
+  const clockMs = (deps.clock ?? Date.now)();
+  const claim = await claimSeries(planned, { sinks: sinks.map((s) => s.name), clockMs, leaseMs, concurrency, dryRun }, { store, logger });
   // A dry run holds nothing: nothing is sent or recorded.
   const results = await sendPending(claim.held, sinks, { signal }, logger);
   const recorded = await recordDeliveries(claim.held, results, { giveUpAfterAttempts, concurrency }, { store, logger });
 
+  const queryStep = planned.find((p) => p.key === querySeriesKey);
   const series: EvaluatedSeriesAlert[] = [];
   for (const p of planned) {
     if (p.series === undefined) continue;
@@ -157,12 +180,14 @@ export async function dispatchAlerts(input: DispatchInput, deps: DispatchDeps): 
     dryRun,
     series,
     absent: planned
-      .filter((p) => p.series === undefined && alertOf(p, claim) !== 'none')
+      .filter((p) => p.series === undefined && p.key !== querySeriesKey && alertOf(p, claim) !== 'none')
       .map((p) => ({ seriesKey: p.key, labels: p.labels, alert: alertOf(p, claim) })),
+    query: queryStep ? alertOf(queryStep, claim) : 'none',
     notifications: claim.notifications,
     sent: recorded.sent,
     failed: recorded.failed,
     pending: claim.pending + recorded.pending,
+    leftPending: claim.leftPending,
     dropped: claim.dropped + recorded.dropped,
     skipped: claim.skipped,
     stateErrors: claim.stateErrors + recorded.stateErrors,

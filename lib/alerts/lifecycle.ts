@@ -5,6 +5,7 @@
  *   ok --(forEvaluations anomalous in a row)--> firing   (notification "firing")
  *   firing --(still anomalous, repeatIntervalMinutes since the last notification)--> firing ("repeat")
  *   firing --(resolveAfter normal in a row)--> ok          ("resolved", when sendResolved)
+ *   firing --(resolveAfter runs without the series)--> ok  ("resolved"; with notifyAbsent "absent")
  *
  * Nothing here reads or writes a store or sends anything: lib/alerts/dispatch.ts does that.
  * Notifications are facts; the text people read is the sinks' (lib/sinks/format.ts).
@@ -15,8 +16,11 @@ import { type Labels, seriesKey } from '../series/index.js';
 import { prometheusGraphUrl } from '../sources/prometheus/graph-url.js';
 import type { AlertState } from './state-store.js';
 
-/** The value of the `alert` field of a series' log line. */
-export type AlertField = 'firing' | 'repeat' | 'resolved' | 'none';
+/**
+ * The value of the `alert` field of a series' log line; `absent` when a firing series that
+ * stopped reporting ends with a no-data notification (`notifyAbsent`).
+ */
+export type AlertField = 'firing' | 'repeat' | 'resolved' | 'absent' | 'none';
 
 /** The decision about the newest point of one series. */
 export interface Verdict {
@@ -40,6 +44,12 @@ export interface AlertDetector {
   forEvaluations: number;
   /** Base URL of the Prometheus UI, for the graph link; credentials and query are stripped. */
   prometheusUrl?: string;
+  /**
+   * No-data notifications (`absent`): a firing series that stops reporting ends with one instead
+   * of `resolved`, and the query returning no series after it returned some is a detector-level
+   * alert (query-presence.ts). Off (absent): a vanished series resolves, the query is not watched.
+   */
+  notifyAbsent?: boolean;
 }
 
 /**
@@ -63,13 +73,17 @@ export interface Transition {
   alert: AlertField;
 }
 
-function notificationFor(
+/**
+ * The notification of `kind` about `state` at `nowMs`: its numbers are the last verdict's (none
+ * for the query as a whole); `resolved` carries `endsAtMs`.
+ */
+export function notificationFor(
   kind: NotificationKind,
   state: AlertState,
   detector: AlertDetector,
   nowMs: number,
 ): NotificationFacts {
-  const last = state.lastVerdict ?? { score: 0, threshold: 0, value: 0 };
+  const last = state.lastVerdict ?? { score: null, threshold: null, value: null };
   const startsAtMs = state.firingSinceMs ?? nowMs;
   const notification: NotificationFacts = {
     id: `${detector.name}|${state.seriesKey}|${kind}|${nowMs}`,
@@ -92,7 +106,7 @@ function notificationFor(
   return notification;
 }
 
-function initialState(detector: string, key: string, labels: Labels): AlertState {
+export function initialState(detector: string, key: string, labels: Labels): AlertState {
   return {
     detector,
     seriesKey: key,
@@ -107,11 +121,13 @@ function initialState(detector: string, key: string, labels: Labels): AlertState
 }
 
 /** Copies the fields a transition may change; `pending` and `version` stay as they were. */
-function copyState(state: AlertState): AlertState {
+export function copyState(state: AlertState): AlertState {
   return { ...state, labels: { ...state.labels }, pending: [...state.pending] };
 }
 
-function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
+type End = (next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number) => Transition;
+
+const resolve: End = (next, detector, policy, nowMs) => {
   const { sendResolved } = policy;
   const notifications = sendResolved ? [notificationFor('resolved', next, detector, nowMs)] : [];
   next.status = 'ok';
@@ -119,13 +135,27 @@ function resolve(next: AlertState, detector: AlertDetector, policy: LifecyclePol
   delete next.firingSinceMs;
   if (sendResolved) next.lastNotifiedMs = nowMs;
   return { state: next, notifications, alert: 'resolved' };
-}
+};
+
+/**
+ * The end of a firing series that stopped reporting, with `notifyAbsent`: the alert ends as a
+ * resolve would (nothing is left to evaluate), but people are told there is no data rather
+ * than that all is well. Sent whatever `sendResolved` says: the detector asked for it.
+ */
+const endWithoutData: End = (next, detector, _policy, nowMs) => {
+  const notification = { ...notificationFor('absent', next, detector, nowMs), endsAtMs: nowMs };
+  next.status = 'ok';
+  next.normalStreak = 0;
+  delete next.firingSinceMs;
+  next.lastNotifiedMs = nowMs;
+  return { state: next, notifications: [notification], alert: 'absent' };
+};
 
 /**
  * A window already evaluated (a scheduler retrying the same minute, two runs for one `now`)
  * must not count twice toward `forEvaluations` or `resolveAfter`: the state stays as it is.
  */
-function unchanged(previous: AlertState): Transition {
+export function unchanged(previous: AlertState): Transition {
   return { state: copyState(previous), notifications: [], alert: 'none' };
 }
 
@@ -133,7 +163,13 @@ function unchanged(previous: AlertState): Transition {
  * A normal evaluation (a normal newest point, or a series absent from the result): ends an
  * anomalous streak, and resolves a firing alert after `resolveAfter` of them in a row.
  */
-function normalEvaluation(next: AlertState, detector: AlertDetector, policy: LifecyclePolicy, nowMs: number): Transition {
+function normalEvaluation(
+  next: AlertState,
+  detector: AlertDetector,
+  policy: LifecyclePolicy,
+  nowMs: number,
+  end: End = resolve,
+): Transition {
   next.anomalousStreak = 0;
   if (next.status !== 'firing') {
     next.normalStreak = 0;
@@ -141,7 +177,7 @@ function normalEvaluation(next: AlertState, detector: AlertDetector, policy: Lif
   }
   next.normalStreak += 1;
   const resolveAfter = Math.max(1, policy.resolveAfter);
-  if (next.normalStreak >= resolveAfter) return resolve(next, detector, policy, nowMs);
+  if (next.normalStreak >= resolveAfter) return end(next, detector, policy, nowMs);
   return { state: next, notifications: [], alert: 'none' };
 }
 
@@ -188,8 +224,9 @@ export function evaluateAlert(
 /**
  * One evaluation of a stored series the query no longer returns (the target went away, or its
  * window has too few points for a verdict). It counts as a normal evaluation, like Prometheus
- * resolving an alert whose series vanished: a firing alert resolves after `resolveAfter` such
- * runs, from the last verdict it had. Pending deliveries are kept.
+ * resolving an alert whose series vanished: a firing alert ends after `resolveAfter` such runs,
+ * from the last verdict it had, with a resolved notification, or with `notifyAbsent` a no-data
+ * (`absent`) one. Pending deliveries are kept.
  */
 export function evaluateAbsent(
   previous: AlertState,
@@ -200,7 +237,7 @@ export function evaluateAbsent(
   if (nowMs <= previous.lastEvaluatedMs) return unchanged(previous);
   const next = copyState(previous);
   next.lastEvaluatedMs = nowMs;
-  return normalEvaluation(next, detector, policy, nowMs);
+  return normalEvaluation(next, detector, policy, nowMs, detector.notifyAbsent ? endWithoutData : resolve);
 }
 
 /**
@@ -208,5 +245,12 @@ export function evaluateAbsent(
  * pending. Such a state is deleted (or never written), so the store holds only live alerts.
  */
 export function isQuiescent(state: AlertState): boolean {
-  return state.status === 'ok' && state.anomalousStreak === 0 && state.normalStreak === 0 && state.pending.length === 0;
+  return (
+    state.status === 'ok' &&
+    state.anomalousStreak === 0 &&
+    state.normalStreak === 0 &&
+    state.pending.length === 0 &&
+    // The query's state remembers that the query returned series (query-presence.ts).
+    (state.querySeries ?? 0) === 0
+  );
 }

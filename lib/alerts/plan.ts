@@ -1,10 +1,12 @@
 /**
  * Dispatch stage 1, plan: the alert lifecycle (lifecycle.ts) for every series with a verdict
- * this run, and for every stored series the query no longer returned, which counts as a normal
- * evaluation. Pure: nothing is stored or sent here.
+ * this run, for every stored series the query no longer returned, which counts as a normal
+ * evaluation, and for the query as a whole (query-presence.ts, `notifyAbsent`). Pure: nothing
+ * is stored or sent here.
  */
 import type { Logger } from '../log.js';
 import { seriesKey, type Labels } from '../series/index.js';
+import { querySeriesKey } from '../sinks/sink.js';
 import {
   evaluateAbsent,
   evaluateAlert,
@@ -13,6 +15,7 @@ import {
   type LifecyclePolicy,
   type Transition,
 } from './lifecycle.js';
+import { evaluateQuery, isQueryState } from './query-presence.js';
 import type { AlertState } from './state-store.js';
 
 /**
@@ -57,11 +60,16 @@ export interface PlanInput {
   stored: readonly AlertState[];
   /** Evaluation time, Unix ms. */
   nowMs: number;
+  /**
+   * How many series the query returned this run, with a verdict or not: the query's no-data
+   * alert (query-presence.ts). Absent: the query as a whole is not evaluated.
+   */
+  querySeries?: number;
 }
 
 /**
  * The lifecycle step of every series: first one per input series, in order, then one per stored
- * series without a verdict.
+ * series without a verdict, then the query as a whole (series key `(query)`), when it has a step.
  */
 export function planAlerts(input: PlanInput, logger: Logger): PlannedSeries[] {
   const { detector, policy, stored, nowMs } = input;
@@ -82,9 +90,14 @@ export function planAlerts(input: PlanInput, logger: Logger): PlannedSeries[] {
     return { key, labels, series, previous, transition };
   });
   for (const previous of stored) {
-    if (seen.has(previous.seriesKey)) continue;
+    if (seen.has(previous.seriesKey) || isQueryState(previous)) continue;
     const transition = evaluateAbsent(previous, detector, policy, nowMs);
     planned.push({ key: previous.seriesKey, labels: previous.labels, series: undefined, previous, transition });
+  }
+  if (input.querySeries !== undefined) {
+    const previous = stored.find(isQueryState);
+    const transition = evaluateQuery(previous, input.querySeries, detector, policy, nowMs);
+    if (transition) planned.push({ key: querySeriesKey, labels: {}, series: undefined, previous, transition });
   }
   return planned;
 }

@@ -36,6 +36,12 @@ export interface AlertState {
    * still says what it last looked like).
    */
   lastVerdict?: { score: number; threshold: number; value: number };
+  /**
+   * Only in a detector's query state (series key `(query)`, kept with `notifyAbsent`): how many
+   * series the query returned at `lastEvaluatedMs`. While above 0 the state is kept, so the run
+   * that gets none knows the query had series before (lib/alerts/query-presence.ts).
+   */
+  querySeries?: number;
   pending: PendingDelivery[];
   /**
    * Set while a run delivers this series' notifications; another run that sees an unexpired

@@ -29,6 +29,7 @@ import {
 import type { Config, DetectorConfig, PrometheusConfig } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { defaultAlertPolicy, defaultDetector, defaultPrometheus } from '../config/defaults.js';
+import { envDetectorName } from '../config/env-config.js';
 import { AiopsError, InputError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { writeBacktestReport } from '../report/html-report.js';
@@ -236,7 +237,11 @@ async function backtestPrometheus(io: CommandIo, options: Options, loaded: Setti
   const query = options.query ?? (loaded.config !== undefined ? loaded.detector.query : undefined);
   if (query === undefined || query.trim() === '') throw usageError('--query PROMQL is required with --prometheus');
   const stepSeconds = options.step !== undefined ? parseStepSeconds(options.step) : loaded.detector.stepSeconds;
-  const settings: Settings = { ...loaded, detector: { ...loaded.detector, query, stepSeconds } };
+  // Without a config file, the detector is named as `run` with PROM_QUERY set to this query
+  // names it, so the replay seeds its forests as that run does.
+  const fromEnvironment = loaded.config === undefined || loaded.detector.name === envDetectorName(loaded.detector.query);
+  const name = fromEnvironment ? envDetectorName(query) : loaded.detector.name;
+  const settings: Settings = { ...loaded, detector: { ...loaded.detector, name, query, stepSeconds } };
   const source = createPrometheusSource(prometheusConfigOf(options, loaded), { env: io.env });
 
   // The run at --start read the window before it: read it too, replay it, write from --start on.

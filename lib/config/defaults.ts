@@ -5,15 +5,16 @@
  * fills absent keys of a config file, so it can never drift from what `run` uses.
  */
 import type { AlertsConfig, DetectorConfig, PrometheusConfig } from './config.js';
-import { envDetectorName } from './env-config.js';
 import { deepFreeze } from './parse-config.js';
 import { alertsSchema, detectorSchema, prometheusSchema } from './schema.js';
 
 /**
- * The name of a detector built from defaults alone: the same as the detector the seed's
- * environment variables make, so a backtest without a config seeds its forests as that run does.
+ * The name of a detector built from defaults alone, with no query to name it after (a CSV
+ * backtest without a config, the NAB benchmark, tests). A Prometheus backtest without a config
+ * takes the name the seed's environment variables give its query (`envDetectorName` in
+ * env-config.ts), so it seeds its forests as that run does.
  */
-export const defaultDetectorName = envDetectorName;
+export const defaultDetectorName = 'default';
 
 /** The detector settings `run` gets for every key a config leaves out (name and query aside). */
 const defaults: DetectorConfig = deepFreeze(detectorSchema.parse({ name: defaultDetectorName, query: 'unset' }));

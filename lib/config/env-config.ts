@@ -5,6 +5,8 @@
  * would hold, so one schema checks both.
  */
 import { ConfigError } from './errors.js';
+import { httpUrlMessage, isHttpUrl } from './fields.js';
+import { fnv1a32 } from '../series/index.js';
 import { inferSinkType, sinkTypeOfFormat, webhookFormatNames, type SinkType } from '../sinks/registry.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -22,8 +24,17 @@ export const seedEnvVars = [
   'STATE_STORE',
 ] as const;
 
-/** Name of the single detector the environment makes. */
-export const envDetectorName = 'default';
+/**
+ * Name of the single detector the environment makes: `default-` and 8 hex digits of a hash of
+ * PROM_QUERY (without surrounding blanks), e.g. `default-3b1f0c2a`. The detector name keys the
+ * alert state in every store, the notification ids and Alertmanager's `detector` label, and
+ * seeds the forests: two seed-style configs with different queries on one host (sharing the
+ * default state file, or a table) must never see each other's series as vanished and resolve
+ * them. The same query always gives the same name, so its state survives between runs.
+ */
+export function envDetectorName(query: string): string {
+  return `default-${fnv1a32(query.trim()).toString(16).padStart(8, '0')}`;
+}
 
 /** Config path -> variable, so problems name what the user set. */
 const envVarOfPath: Record<string, string> = {
@@ -72,6 +83,16 @@ export function webhookFormatOf(env: Env): SinkType | undefined {
 }
 
 /**
+ * Problems of variables whose values never enter the config object, to be listed with the
+ * schema's: `ALERT_WEBHOOK` must be an http(s) URL. The message names the variable, never the
+ * value (a webhook URL carries its credential).
+ */
+export function envValueProblems(env: Env): string[] {
+  const webhook = isSet(env, 'ALERT_WEBHOOK') ? (env.ALERT_WEBHOOK ?? '').trim() : undefined;
+  return webhook !== undefined && !isHttpUrl(webhook) ? [`ALERT_WEBHOOK: ${httpUrlMessage}`] : [];
+}
+
+/**
  * The config object the environment describes. The webhook URL itself never enters it: the
  * sink gets `{ env: 'ALERT_WEBHOOK' }`, resolved when sending. Throws {@link ConfigError} for
  * an unknown WEBHOOK_FORMAT (the one variable checked here, as it chooses the sink type).
@@ -79,7 +100,9 @@ export function webhookFormatOf(env: Env): SinkType | undefined {
 export function configObjectFromEnv(env: Env): Record<string, unknown> {
   const get = (name: string): string | undefined => (isSet(env, name) ? (env[name] ?? '').trim() : undefined);
 
-  const detector: Record<string, unknown> = { name: envDetectorName, query: get('PROM_QUERY') };
+  const query = get('PROM_QUERY');
+  // Without PROM_QUERY the schema reports it missing; the name is then never used.
+  const detector: Record<string, unknown> = { name: envDetectorName(query ?? ''), query };
   const window = get('WINDOW_MINUTES');
   if (window !== undefined) detector.windowMinutes = window;
   const step = get('STEP');

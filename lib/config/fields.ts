@@ -42,9 +42,15 @@ export const boolean = z.boolean({ error: 'must be true or false' });
 /** Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`. */
 export const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'label names must match [a-zA-Z_][a-zA-Z0-9_]*' });
 
-export const httpUrl = z
-  .string({ error: 'must be a URL' })
-  .refine((value) => /^https?:\/\/[^/]/i.test(value) && URL.canParse(value), { error: 'must be an http:// or https:// URL' });
+/** What a URL key, `ALERT_WEBHOOK` and every HTTP sink's URL must be: an absolute http(s) URL with a host. */
+export function isHttpUrl(value: string): boolean {
+  return /^https?:\/\/[^/]/i.test(value) && URL.canParse(value);
+}
+
+/** The message for a value that is not {@link isHttpUrl}; it never quotes the value (it may be a secret). */
+export const httpUrlMessage = 'must be an http:// or https:// URL';
+
+export const httpUrl = z.string({ error: 'must be a URL' }).refine(isHttpUrl, { error: httpUrlMessage });
 
 /**
  * Where a secret (webhook URL, token, password) comes from; never logged. A bare string is

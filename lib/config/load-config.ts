@@ -3,13 +3,14 @@
  * 1. `--config FILE`, else `CONFIG_FILE`: a YAML file. The file is then the whole
  *    configuration; the seed's variables (PROMETHEUS_URL, PROM_QUERY, ...) are ignored, with a
  *    warning naming them, so two sources never silently mix. Only LOG_LEVEL still applies.
- * 2. Otherwise the seed's environment variables, which make one detector named `default`.
+ * 2. Otherwise the seed's environment variables, which make one detector named after its query
+ *    (`default-<8 hex>`, env-config.ts `envDetectorName`).
  * Neither: a ConfigError saying how to give one.
  */
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Config, StateStoreConfig } from './config.js';
-import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
+import { configObjectFromEnv, envValueProblems, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
 import { ConfigError } from './errors.js';
 import { parseConfig } from './parse-config.js';
 import { errorMessage } from '../errors.js';
@@ -54,6 +55,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
       source: 'environment',
       defaultStateStore: defaultStateStore(options.tmpdir),
       describePath: envVarForPath,
+      problems: envValueProblems(env),
     });
   }
 

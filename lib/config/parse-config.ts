@@ -28,6 +28,11 @@ export interface ParseConfigOptions {
    * `WINDOW_MINUTES` so messages name what the user actually set.
    */
   describePath?: (path: string) => string;
+  /**
+   * Problems found before the schema, in values that never enter the config (the env loader's
+   * `ALERT_WEBHOOK`), listed with the schema's so every problem is reported at once.
+   */
+  problems?: readonly string[];
 }
 
 /**
@@ -41,12 +46,12 @@ export function parseConfig(input: unknown, options: ParseConfigOptions): Config
   const problems = result.success ? [] : result.error.issues.flatMap(formatIssue);
   // Cross-key rules read the raw input so they are reported even when other keys failed.
   problems.push(...crossKeyProblems(completed));
-  if (problems.length > 0 || !result.success) {
+  if (problems.length > 0 || !result.success || (options.problems ?? []).length > 0) {
     const renamed = problems.map((problem) => {
       const colon = problem.indexOf(': ');
       return colon < 0 ? problem : `${describe(problem.slice(0, colon))}${problem.slice(colon)}`;
     });
-    throw new ConfigError(options.source, [...new Set(renamed)]);
+    throw new ConfigError(options.source, [...new Set([...renamed, ...(options.problems ?? [])])]);
   }
   return deepFreeze(options.baseDir !== undefined ? resolvePaths(result.data, options.baseDir) : result.data);
 }

@@ -46,6 +46,8 @@ export const configDefaults = {
   smoothPoints: 3,
   suppressPoints: 100,
   severity: 'warning' as const,
+  allowNoSeries: false,
+  notifyAbsent: false,
   repeatIntervalMinutes: 240,
   resolveAfter: 2,
   sendResolved: true,
@@ -162,6 +164,19 @@ export const detectorSchema = z.strictObject({
   suppressPoints: integer(0).default(configDefaults.suppressPoints),
   severity: z.enum(severities, { error: 'must be info, warning or critical' }).default(configDefaults.severity),
   labels: z.record(labelName, z.string({ error: 'label values must be strings' })).default({}),
+  /**
+   * A query that returns no series fails its detector (an error line, the run not ok), so a
+   * misspelt metric never passes silently; `true` when no series is a normal answer (a query
+   * such as `errors_total > 0`).
+   */
+  allowNoSeries: boolean.default(configDefaults.allowNoSeries),
+  /**
+   * No-data notifications (kind `absent`): a firing series missing from the result for
+   * `resolveAfter` runs ends with one instead of `resolved`, and the query returning no series
+   * after it returned some fires a detector-level no-data alert (resolved when series are back).
+   * Off: a vanished series resolves, as in Prometheus, and an empty query alerts nobody.
+   */
+  notifyAbsent: boolean.default(configDefaults.notifyAbsent),
 });
 
 /** The state-store forms people write, for messages: `memory, file:PATH, dynamodb:TABLE, prometheus`. */

@@ -19,7 +19,7 @@
  */
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Config } from '../config/config.js';
-import { configObjectFromEnv, envVarForPath, isSet, seedEnvVars, webhookFormatOf, type Env } from '../config/env-config.js';
+import { configObjectFromEnv, envValueProblems, envVarForPath, isSet, seedEnvVars, webhookFormatOf, type Env } from '../config/env-config.js';
 import { ConfigError } from '../config/errors.js';
 import { parseYaml } from '../config/load-config.js';
 import { parseConfig } from '../config/parse-config.js';
@@ -51,7 +51,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
 const get = (env: Env, name: string): string | undefined => (isSet(env, name) ? (env[name] ?? '').trim() : undefined);
 
 /** The config object (file or seed variables) before the deployment's variables are applied. */
-async function baseObject(options: LambdaConfigOptions): Promise<{ object: Json; source: string; baseDir?: string }> {
+async function baseObject(options: LambdaConfigOptions): Promise<{ object: Json; source: string; baseDir?: string; problems?: string[] }> {
   const { env } = options;
   const file = get(env, 'CONFIG_FILE');
   if (file === undefined) {
@@ -60,7 +60,7 @@ async function baseObject(options: LambdaConfigOptions): Promise<{ object: Json;
         'CONFIG_FILE: is not set (serverless.yml param configFile), and neither is PROM_QUERY for a single detector',
       ]);
     }
-    return { object: configObjectFromEnv(env), source: 'environment' };
+    return { object: configObjectFromEnv(env), source: 'environment', problems: envValueProblems(env) };
   }
   const path = resolvePath(options.cwd ?? process.cwd(), file);
   let text: string;
@@ -91,7 +91,7 @@ function webhookSinkType(env: Env, webhook: WebhookSecret | undefined): SinkType
  */
 export async function loadLambdaConfig(options: LambdaConfigOptions): Promise<Config> {
   const { env } = options;
-  const { object, source, baseDir } = await baseObject(options);
+  const { object, source, baseDir, problems } = await baseObject(options);
   const fromEnv = new Map<string, string>();
 
   const prometheusUrl = get(env, 'PROMETHEUS_URL');
@@ -140,6 +140,7 @@ export async function loadLambdaConfig(options: LambdaConfigOptions): Promise<Co
   return parseConfig(object, {
     source,
     ...(baseDir !== undefined ? { baseDir } : {}),
+    ...(problems !== undefined ? { problems } : {}),
     describePath: (path) => fromEnv.get(path) ?? (source === 'environment' ? envVarForPath(path) : path),
   });
 }

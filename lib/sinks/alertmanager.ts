@@ -13,7 +13,7 @@
 import { InputError } from '../errors.js';
 import { iso } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions } from './http-delivery.js';
-import type { AlertSink, Notification } from './sink.js';
+import { isQueryNotification, type AlertSink, type Notification } from './sink.js';
 
 export interface AlertmanagerSinkOptions extends HttpSinkOptions {
   /**
@@ -24,8 +24,14 @@ export interface AlertmanagerSinkOptions extends HttpSinkOptions {
 }
 export type AlertmanagerSinkDeps = HttpSinkDeps;
 
-/** The alert name every alert of this detector carries. */
+/** The alert name of every series' alert. */
 export const alertName = 'AnomalyDetected';
+
+/**
+ * The alert name of a detector's no-data alert (`notifyAbsent`: its query returned no series
+ * after it returned some). Its labels are the detector's, without series labels.
+ */
+export const noDataAlertName = 'AnomalyDetectorNoData';
 
 /** `<base>/api/v2/alerts`; a URL already ending in `/api/v2/alerts` is used as it is. */
 export function alertmanagerAlertsUrl(base: string): string {
@@ -59,7 +65,7 @@ export function alertmanagerLabels(n: Notification): Record<string, string> {
     if (!(clean in labels)) labels[clean] = n.labels[name] ?? '';
   }
   for (const name of Object.keys(n.extraLabels).sort()) labels[sanitizeLabelName(name)] = n.extraLabels[name] ?? '';
-  labels.alertname = alertName;
+  labels.alertname = isQueryNotification(n) ? noDataAlertName : alertName;
   labels.detector = n.detector;
   labels.severity = n.severity;
   // Alertmanager drops labels with empty values; say so explicitly by leaving them out.
@@ -67,19 +73,25 @@ export function alertmanagerLabels(n: Notification): Record<string, string> {
   return labels;
 }
 
-/** The API v2 alert for one notification. */
+/**
+ * The API v2 alert for one notification. A notification that ends its alert (resolved, a
+ * series' no data) carries its end as `endsAt`; one that starts or repeats it (firing, repeat,
+ * the query's no data) stays active for `activeForMs`. Numbers a notification does not have
+ * (the query as a whole has no score) are left out of the annotations.
+ */
 export function alertmanagerAlert(n: Notification, activeForMs: number): Record<string, unknown> {
+  const annotations: Record<string, string> = { summary: n.summary };
+  for (const key of ['score', 'threshold', 'value'] as const) {
+    const number = n[key];
+    if (number !== null) annotations[key] = String(number);
+  }
+  annotations.query = n.query;
+  const endsAtMs = n.endsAtMs ?? (n.kind === 'resolved' ? n.atMs : n.atMs + activeForMs);
   const alert: Record<string, unknown> = {
     labels: alertmanagerLabels(n),
-    annotations: {
-      summary: n.summary,
-      score: String(n.score),
-      threshold: String(n.threshold),
-      value: String(n.value),
-      query: n.query,
-    },
+    annotations,
     startsAt: iso(n.startsAtMs),
-    endsAt: iso(n.kind === 'resolved' ? (n.endsAtMs ?? n.atMs) : n.atMs + activeForMs),
+    endsAt: iso(endsAtMs),
   };
   if (n.generatorUrl !== undefined) alert.generatorURL = n.generatorUrl;
   return alert;

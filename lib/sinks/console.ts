@@ -6,7 +6,7 @@
  */
 import { labelList } from '../series/index.js';
 import { formatNumber, iso, kindTitle } from './format.js';
-import type { AlertSink, Notification } from './sink.js';
+import { isQueryNotification, type AlertSink, type Notification } from './sink.js';
 
 export interface ConsoleSinkOptions {
   name?: string;
@@ -17,15 +17,24 @@ export interface ConsoleSinkDeps {
   write?: (line: string) => void;
 }
 
-/** `[FIRING] latency {job="api"} score 0.81 >= 0.62, value 9.5, since ...`. */
+/** What the line says about the series' numbers, or about the query as a whole. */
+function detail(n: Notification): string {
+  if (isQueryNotification(n)) return n.kind === 'resolved' ? 'the query returns series again' : 'the query returned no series';
+  const last = `last score ${formatNumber(n.score)}, threshold ${formatNumber(n.threshold)}, value ${formatNumber(n.value)}`;
+  if (n.kind === 'resolved') return `back to normal (${last})`;
+  if (n.kind === 'absent') return `stopped reporting while firing (${last})`;
+  return `score ${formatNumber(n.score)} >= threshold ${formatNumber(n.threshold)}, value ${formatNumber(n.value)}`;
+}
+
+/**
+ * `[FIRING] latency {job="api"} score 0.81 >= 0.62, value 9.5, since ...`; the query as a whole
+ * shows as `(query)`: `[NO DATA] warning latency (query) the query returned no series, since ...`.
+ */
 export function consoleLine(n: Notification): string {
-  const numbers =
-    n.kind === 'resolved'
-      ? `back to normal (last score ${formatNumber(n.score)}, threshold ${formatNumber(n.threshold)}, value ${formatNumber(n.value)})`
-      : `score ${formatNumber(n.score)} >= threshold ${formatNumber(n.threshold)}, value ${formatNumber(n.value)}`;
   const times = n.endsAtMs !== undefined ? `${iso(n.startsAtMs)} .. ${iso(n.endsAtMs)}` : `since ${iso(n.startsAtMs)}`;
   const link = n.generatorUrl !== undefined ? ` ${n.generatorUrl}` : '';
-  return `[${kindTitle(n)}] ${n.severity} ${n.detector} {${labelList(n.labels)}} ${numbers}, ${times}${link}`;
+  const subject = isQueryNotification(n) ? n.seriesKey : `{${labelList(n.labels)}}`;
+  return `[${kindTitle(n)}] ${n.severity} ${n.detector} ${subject} ${detail(n)}, ${times}${link}`;
 }
 
 /** An AlertSink printing notifications. */

@@ -9,8 +9,8 @@ import type { AlertsConfig, SinkConfig } from '../config/config.js';
 import type { SecretRef } from '../config/fields.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { resolveSecret, type ResolveSecretDeps } from '../secrets/resolve-secret.js';
-import type { HttpSinkDeps } from './http-delivery.js';
+import { describeSecretRef, resolveSecret, type ResolveSecretDeps } from '../secrets/resolve-secret.js';
+import { WebhookUrlError, type HttpSinkDeps } from './http-delivery.js';
 import { sinkKindOf, type SinkContext, type SinkKind } from './registry.js';
 import type { AlertSink } from './sink.js';
 
@@ -22,7 +22,7 @@ export interface CreateSinksDeps extends HttpSinkDeps {
 }
 
 /**
- * A sink that cannot be built (its secret is missing or unreadable). It fails every delivery as
+ * A sink that cannot be built (its secret is missing, unreadable, or not an http(s) URL). It fails every delivery as
  * retryable, so its notifications stay pending and go out once the secret is fixed, and the
  * other sinks are not held back. The reason names where the secret was looked for, never a
  * value.
@@ -42,7 +42,12 @@ async function buildSink(sink: SinkConfig, context: SinkContext, logger: Logger)
   try {
     return await kind.create(sink, context);
   } catch (error) {
-    return unavailableSink(sink.name, `sink ${sink.name}: ${errorMessage(error)}`, logger);
+    // Say where the bad URL came from (an env var, a file, a secret id), never what it is.
+    const reason =
+      error instanceof WebhookUrlError && sink.url !== undefined
+        ? `the webhook URL from ${describeSecretRef(sink.url)} is not an http:// or https:// URL`
+        : errorMessage(error);
+    return unavailableSink(sink.name, `sink ${sink.name}: ${reason}`, logger);
   }
 }
 

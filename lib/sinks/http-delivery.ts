@@ -5,6 +5,8 @@
  * Alertmanager's notify/util.go.
  */
 import axios, { type AxiosInstance } from 'axios';
+import { isHttpUrl } from '../config/fields.js';
+import { InputError } from '../errors.js';
 import { createHttpClient, describeHttpFailure, type HttpClientOptions } from '../http/client.js';
 import { isRetryableStatus, type RetryOptions } from '../http/retry-policy.js';
 import type { Logger } from '../log.js';
@@ -69,8 +71,24 @@ function secretPartsOf(url: string): string[] {
   return [...new Set(parts)].filter((p) => p.length >= 4 && p !== '/').sort((a, b) => b.length - a.length);
 }
 
-/** Builds the client for a sink and returns its POST. */
+/**
+ * A sink's URL (read from a file or a secrets store, where no schema checked it) is not an
+ * http(s) URL. The message never quotes it: a webhook URL carries its credential.
+ */
+export class WebhookUrlError extends InputError {
+  override name = 'WebhookUrlError';
+
+  constructor() {
+    super('the webhook URL is not an http:// or https:// URL');
+  }
+}
+
+/**
+ * Builds the client for a sink and returns its POST. Throws {@link WebhookUrlError} for a URL
+ * that is not http(s), instead of a bare TypeError from every send.
+ */
 export function createHttpPoster(sinkName: string, options: HttpSinkOptions, deps: HttpSinkDeps): HttpPoster {
+  if (!isHttpUrl(options.url)) throw new WebhookUrlError();
   const secrets = secretPartsOf(options.url);
   const redact = (text: string): string => redactSecrets(text, secrets);
   const logger = deps.logger;

@@ -5,8 +5,25 @@
  */
 import type { Labels } from '../series/index.js';
 
-export type NotificationKind = 'firing' | 'repeat' | 'resolved';
+/**
+ * `absent` is "no data" (detectors with `notifyAbsent`): a firing series that stopped reporting
+ * (its alert ends, `endsAtMs` set), or the detector's query as a whole returning no series after
+ * it returned some (a detector-level alert, series key {@link querySeriesKey}, no `endsAtMs`
+ * while it lasts; its `resolved` comes when series are back).
+ */
+export type NotificationKind = 'firing' | 'repeat' | 'resolved' | 'absent';
 export type Severity = 'info' | 'warning' | 'critical';
+
+/**
+ * The series key of a detector's query as a whole: its no-data alert's state and notifications.
+ * A label set's key always starts with `{`, so no series can have this one.
+ */
+export const querySeriesKey = '(query)';
+
+/** True for a notification about the detector's query as a whole (no series, no verdict). */
+export function isQueryNotification(n: Pick<NotificationFacts, 'seriesKey'>): boolean {
+  return n.seriesKey === querySeriesKey;
+}
 
 /**
  * One thing to tell people about one series of one detector, as the alert lifecycle decides it:
@@ -17,20 +34,24 @@ export interface NotificationFacts {
   id: string;
   kind: NotificationKind;
   detector: string;
-  /** Fingerprint of the series labels (lib/alerts/series-key.ts). */
+  /** Fingerprint of the series labels (lib/series), or {@link querySeriesKey} for the query as a whole. */
   seriesKey: string;
   labels: Labels;
   severity: Severity;
   /** Extra labels configured on the detector. */
   extraLabels: Labels;
   query: string;
-  /** Score of the newest point and the threshold it was compared with. */
-  score: number;
-  threshold: number;
-  /** Newest value of the series. */
-  value: number;
-  /** When the alert started firing (Unix ms); for resolved, when it resolved too. */
+  /**
+   * Score of the newest point and the threshold it was compared with (for `resolved` and a
+   * series' `absent`, the last ones seen); null for the query as a whole, which has no verdict.
+   */
+  score: number | null;
+  threshold: number | null;
+  /** Newest value of the series; null for the query as a whole. */
+  value: number | null;
+  /** When the alert started firing (Unix ms). */
   startsAtMs: number;
+  /** Set when the notification ends its alert: `resolved`, and a series' `absent`. */
   endsAtMs?: number;
   /** Evaluation time that produced this notification (Unix ms). */
   atMs: number;

@@ -5,9 +5,9 @@
  * a batch over 50 blocks becomes several messages, each its own delivery.
  */
 import { labelList } from '../series/index.js';
-import { formatNumber, iso, kindTitle, truncate } from './format.js';
+import { formatNumber, iso, kindCounts, kindTitle, truncate } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions, type Message } from './http-delivery.js';
-import type { AlertSink, Notification } from './sink.js';
+import { isQueryNotification, type AlertSink, type Notification } from './sink.js';
 
 export const slackLimits = { blocksPerMessage: 50, sectionTextChars: 3000, headerTextChars: 150, fallbackTextChars: 3000 } as const;
 
@@ -18,6 +18,7 @@ const kindEmoji: Record<Notification['kind'], string> = {
   firing: ':rotating_light:',
   repeat: ':warning:',
   resolved: ':white_check_mark:',
+  absent: ':grey_question:',
 };
 
 /** Slack mrkdwn treats `&`, `<` and `>` as control characters; everything else is literal. */
@@ -25,23 +26,31 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function countBy(notifications: readonly Notification[]): string {
-  const firing = notifications.filter((n) => n.kind !== 'resolved').length;
-  const resolved = notifications.length - firing;
-  const parts: string[] = [];
-  if (firing > 0) parts.push(`${firing} firing`);
-  if (resolved > 0) parts.push(`${resolved} resolved`);
-  return parts.join(', ');
+/** What the section says about the series (or the query) and its numbers. */
+function detailLines(n: Notification): string[] {
+  if (isQueryNotification(n)) {
+    return [
+      `query \`${escape(n.query)}\``,
+      n.kind === 'resolved' ? 'returns series again' : 'returned no series (it returned some before)',
+    ];
+  }
+  const last = `last score ${formatNumber(n.score)} (threshold ${formatNumber(n.threshold)}) · value ${formatNumber(n.value)}`;
+  return [
+    `\`${escape(labelList(n.labels))}\``,
+    n.kind === 'resolved'
+      ? `back to normal · ${last}`
+      : n.kind === 'absent'
+        ? `stopped reporting while firing: the alert ends without a verdict · ${last}`
+        : `score *${formatNumber(n.score)}* ≥ threshold ${formatNumber(n.threshold)} · value *${formatNumber(n.value)}*`,
+  ];
 }
 
 function section(n: Notification): Record<string, unknown> {
+  const ended = n.endsAtMs !== undefined ? ` · ${n.kind === 'absent' ? 'ended' : 'resolved'} ${iso(n.endsAtMs)}` : '';
   const lines = [
     `${kindEmoji[n.kind]} *${kindTitle(n)}* · *${escape(n.detector)}* · severity ${n.severity}`,
-    `\`${escape(labelList(n.labels))}\``,
-    n.kind === 'resolved'
-      ? `back to normal · last score ${formatNumber(n.score)} (threshold ${formatNumber(n.threshold)}) · value ${formatNumber(n.value)}`
-      : `score *${formatNumber(n.score)}* ≥ threshold ${formatNumber(n.threshold)} · value *${formatNumber(n.value)}*`,
-    `since ${iso(n.startsAtMs)}${n.endsAtMs !== undefined ? ` · resolved ${iso(n.endsAtMs)}` : ''}`,
+    ...detailLines(n),
+    `since ${iso(n.startsAtMs)}${ended}`,
   ];
   if (Object.keys(n.extraLabels).length > 0) lines.push(escape(labelList(n.extraLabels)));
   // The link goes last so truncation of a huge label set never cuts it in half.
@@ -57,9 +66,9 @@ export function slackMessages(notifications: readonly Notification[]): { ids: st
   for (let start = 0; start < notifications.length; start += perMessage) {
     const chunk = notifications.slice(start, start + perMessage);
     const detectors = [...new Set(chunk.map((n) => n.detector))].join(', ');
-    const title = truncate(`aiops-detector: ${countBy(chunk)} (${detectors})`, slackLimits.headerTextChars);
+    const title = truncate(`aiops-detector: ${kindCounts(chunk)} (${detectors})`, slackLimits.headerTextChars);
     const fallback = truncate(
-      [title, ...chunk.map((n) => `${kindTitle(n)} ${n.detector} ${labelList(n.labels)}`)].join('\n'),
+      [title, ...chunk.map((n) => `${kindTitle(n)} ${n.detector} ${isQueryNotification(n) ? 'query' : labelList(n.labels)}`)].join('\n'),
       slackLimits.fallbackTextChars,
     );
     out.push({

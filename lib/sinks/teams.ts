@@ -5,9 +5,9 @@
  * Teams rejects messages over about 28 KB; a batch is split into cards of at most
  * `maxCardBytes` (default 24,000), each message its own delivery.
  */
-import { formatNumber, iso, kindTitle, truncate } from './format.js';
+import { formatNumber, iso, kindCounts, kindTitle, truncate } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions, type Message } from './http-delivery.js';
-import type { AlertSink, Notification } from './sink.js';
+import { isQueryNotification, type AlertSink, type Notification } from './sink.js';
 
 export interface TeamsSinkOptions extends HttpSinkOptions {
   /** Upper bound of one message's JSON, in bytes (default 24,000; Teams' limit is ~28 KB). */
@@ -23,13 +23,16 @@ function notificationContainer(n: Notification): Record<string, unknown> {
   const facts = Object.keys(n.labels)
     .sort()
     .map((name) => ({ title: truncate(name, 100), value: truncate(n.labels[name] ?? '', maxFactChars) }));
-  facts.push(
-    { title: 'score', value: `${formatNumber(n.score)} (threshold ${formatNumber(n.threshold)})` },
-    { title: 'value', value: formatNumber(n.value) },
-    { title: 'severity', value: n.severity },
-    { title: 'since', value: iso(n.startsAtMs) },
-  );
-  if (n.endsAtMs !== undefined) facts.push({ title: 'resolved', value: iso(n.endsAtMs) });
+  // The query as a whole has no verdict: its card names the query instead of numbers.
+  if (isQueryNotification(n)) facts.push({ title: 'query', value: truncate(n.query, maxFactChars) });
+  else {
+    facts.push(
+      { title: 'score', value: `${formatNumber(n.score)} (threshold ${formatNumber(n.threshold)})` },
+      { title: 'value', value: formatNumber(n.value) },
+    );
+  }
+  facts.push({ title: 'severity', value: n.severity }, { title: 'since', value: iso(n.startsAtMs) });
+  if (n.endsAtMs !== undefined) facts.push({ title: n.kind === 'absent' ? 'ended' : 'resolved', value: iso(n.endsAtMs) });
   for (const name of Object.keys(n.extraLabels).sort()) {
     facts.push({ title: truncate(name, 100), value: truncate(n.extraLabels[name] ?? '', maxFactChars) });
   }
@@ -38,7 +41,7 @@ function notificationContainer(n: Notification): Record<string, unknown> {
       type: 'TextBlock',
       text: truncate(`${kindTitle(n)}: ${n.detector}`, 200),
       weight: 'Bolder',
-      color: n.kind === 'resolved' ? 'Good' : 'Attention',
+      color: n.kind === 'resolved' ? 'Good' : n.kind === 'absent' ? 'Warning' : 'Attention',
       wrap: true,
     },
     { type: 'TextBlock', text: truncate(n.summary, maxFactChars), wrap: true, isSubtle: true },
@@ -70,11 +73,8 @@ function envelope(title: string, containers: readonly Record<string, unknown>[])
 }
 
 function titleFor(notifications: readonly Notification[]): string {
-  const firing = notifications.filter((n) => n.kind !== 'resolved').length;
-  const resolved = notifications.length - firing;
-  const counts = [firing > 0 ? `${firing} firing` : '', resolved > 0 ? `${resolved} resolved` : ''].filter(Boolean);
   const detectors = [...new Set(notifications.map((n) => n.detector))].join(', ');
-  return truncate(`aiops-detector: ${counts.join(', ')} (${detectors})`, 200);
+  return truncate(`aiops-detector: ${kindCounts(notifications)} (${detectors})`, 200);
 }
 
 /** The Teams payloads for a batch, each under `maxCardBytes`. */

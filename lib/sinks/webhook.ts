@@ -5,7 +5,7 @@
  * check that it came from us, was not altered and is not a replay; the deprecated
  * `X-Signature-256` (HMAC of the body alone) is sent beside it. See webhook-signature.ts.
  */
-import { iso } from './format.js';
+import { alertStatus, iso } from './format.js';
 import { createHttpPoster, deliverMessages, type HttpSinkDeps, type HttpSinkOptions } from './http-delivery.js';
 import type { AlertSink, Notification } from './sink.js';
 import { signatureHeader, signingKey, standardWebhookHeaders, webhookMessageId } from './webhook-signature.js';
@@ -28,7 +28,10 @@ export const webhookPayloadVersion = 1;
 export interface WebhookNotification {
   id: string;
   kind: Notification['kind'];
-  /** `firing` for firing and repeat, `resolved` for resolved (as Alertmanager's webhook says). */
+  /**
+   * Whether the alert is still on (as Alertmanager's webhook says): `firing` for firing, repeat
+   * and the query's `absent`; `resolved` for resolved and a series' `absent` (which ends it).
+   */
   status: 'firing' | 'resolved';
   detector: string;
   seriesKey: string;
@@ -36,9 +39,10 @@ export interface WebhookNotification {
   extraLabels: Record<string, string>;
   severity: Notification['severity'];
   query: string;
-  score: number;
-  threshold: number;
-  value: number;
+  /** Null for the query as a whole (`seriesKey` `(query)`), which has no verdict. */
+  score: number | null;
+  threshold: number | null;
+  value: number | null;
   startsAt: string;
   endsAt: string | null;
   at: string;
@@ -62,7 +66,7 @@ export function webhookPayload(notifications: readonly Notification[], sentAtMs:
     notifications: notifications.map((n) => ({
       id: n.id,
       kind: n.kind,
-      status: n.kind === 'resolved' ? 'resolved' : 'firing',
+      status: alertStatus(n),
       detector: n.detector,
       seriesKey: n.seriesKey,
       labels: { ...n.labels },

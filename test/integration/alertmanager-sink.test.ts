@@ -1,9 +1,13 @@
 /**
  * The Alertmanager sink against a real Alertmanager 0.25: a firing alert shows up active with
- * our labels and annotations, and the resolved notification resolves it.
+ * our labels and annotations, and the resolved notification resolves it; no-data notifications
+ * end a series' alert and open (then resolve) the detector-level AnomalyDetectorNoData.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertmanagerSink } from '../../lib/sinks/alertmanager.js';
+import { evaluateAbsent, evaluateAlert, type AlertDetector } from '../../lib/alerts/lifecycle.js';
+import { evaluateQuery } from '../../lib/alerts/query-presence.js';
+import { withSummary } from '../../lib/sinks/format.js';
 import type { Notification } from '../../lib/sinks/sink.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager-server.js';
@@ -86,4 +90,40 @@ describe('Alertmanager sink with a real Alertmanager', () => {
     expect(result.failed[0]).toMatchObject({ retryable: false });
     expect(result.failed[0]!.reason).toMatch(/^HTTP 4\d\d/);
   });
+
+  it("no data (notifyAbsent): a series' absent ends its alert; the query's opens AnomalyDetectorNoData until resolved", async () => {
+    // Prepare: notifications as the lifecycle makes them, at the wall clock (Alertmanager
+    // compares endsAt with its own clock).
+    const sink = createAlertmanagerSink({ url: am.baseUrl, retries: 1, timeoutMs: 5_000, activeForMs: 255 * 60_000 });
+    const detector: AlertDetector = { name: 'queue', query: 'queue_depth', severity: 'warning', labels: {}, forEvaluations: 1, notifyAbsent: true };
+    const policy = { repeatIntervalMinutes: 240, resolveAfter: 1, sendResolved: true };
+    const startMs = Date.now() - 120_000;
+    const labels = { job: 'worker', instance: 'w1' };
+    const fired = evaluateAlert(undefined, { labels, anomalous: true, score: 0.9, threshold: 0.5, value: 40 }, detector, policy, startMs);
+    const gone = evaluateAbsent({ ...fired.state, version: 1 }, detector, policy, startMs + 60_000);
+    const watching = evaluateQuery(undefined, 1, detector, policy, startMs)!;
+    const empty = evaluateQuery({ ...watching.state, version: 1 }, 0, detector, policy, startMs + 60_000)!;
+
+    // Act 1: the series fires; then it stops reporting and the query returns nothing.
+    await sink.send(fired.notifications.map(withSummary));
+    const firingAlert = (await am.alerts({ active: true })).find((a) => a.labels.detector === 'queue');
+    expect(firingAlert!.labels.alertname).toBe('AnomalyDetected');
+    const sent = await sink.send([...gone.notifications, ...empty.notifications].map(withSummary));
+
+    // Assess 1: the series' alert has ended; the query's no-data alert is active, detector-level.
+    expect(sent.failed).toEqual([]);
+    const active = (await am.alerts({ active: true })).filter((a) => a.labels.detector === 'queue');
+    expect(active).toHaveLength(1);
+    expect(active[0]!.labels).toEqual({ alertname: 'AnomalyDetectorNoData', detector: 'queue', severity: 'warning' });
+    expect(active[0]!.annotations).toEqual({ summary: 'No data: queue: the query returned no series', query: 'queue_depth' });
+    expect(Date.parse(active[0]!.endsAt) - Date.now()).toBeGreaterThan(4 * 60 * 60_000);
+    const ended = (await am.alerts()).filter((a) => a.fingerprint === firingAlert!.fingerprint);
+    for (const a of ended) expect(Date.parse(a.endsAt)).toBeLessThanOrEqual(Date.now());
+
+    // Act 2 and assess: series are back; the resolved notification ends the no-data alert.
+    const back = evaluateQuery({ ...empty.state, version: 2 }, 1, detector, policy, Date.now())!;
+    expect(await sink.send(back.notifications.map(withSummary))).toMatchObject({ failed: [] });
+    expect((await am.alerts({ active: true })).filter((a) => a.labels.detector === 'queue')).toEqual([]);
+  });
 });
+

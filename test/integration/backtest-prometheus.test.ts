@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envDetectorName } from '../../lib/config/env-config.js';
 import { runCli } from '../support/cli.js';
 import { Mulberry32 } from '../../lib/forest/index.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
@@ -103,6 +104,8 @@ describe('aiops-detector backtest --prometheus', () => {
     // The window before --start was read: every written row, the first included, has a verdict.
     expect(result.stderr).toMatch(/630 rows \(630 scored\)/);
     expect(result.code).toBe(0);
+    // Without a config, the detector is named as `run` with PROM_QUERY=<the query> names it.
+    expect(result.stderr).toContain(`detector '${envDetectorName(metric)}'`);
     const { header, rows } = parseSeriesCsv(await readFile(join(dir, 'out.csv'), 'utf8'));
     expect(header).toBe('series,timestamp,value,anomaly_score,alert');
     expect([...new Set(rows.map((r) => r.series))]).toEqual(instances.map(nameOf));

@@ -200,4 +200,22 @@ describe('Lambda handler (middy + Secrets Manager + DynamoDB)', () => {
     expect(summary).toMatchObject({ ok: false, skipped: ['slow-b'], requestId: 'req-deadline' });
     expect(receiver.requests).toHaveLength(0);
   });
+
+  it('fails the invocation when a query returns no series, naming the detector (issue 15, defect 3)', async () => {
+    // Prepare: Prometheus answers with an empty matrix (a misspelt metric)
+    const { handler, output } = await container({}, ['typo']);
+    secrets.setSecret(secretName, `${receiver.baseUrl}/hooks/no-series`);
+    prometheus.handle(() => ({ body: matrixBody([]) }));
+
+    // Act
+    const error = await failure(handler({}, lambdaContext('req-empty')));
+    prometheus.handle(spikeAtNewest);
+
+    // Assess
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect(error.message).toContain('typo: query returned no series');
+    const lines = output.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'query returned no series')).toMatchObject({ level: 'error', detector: 'typo', query: 'queue_depth' });
+    expect(lines.find((l) => l.summary === true)).toMatchObject({ ok: false, failures: 1, series: 0 });
+  });
 });

@@ -77,14 +77,19 @@ beforeEach(() => {
 interface Detector {
   name: string;
   query: string;
+  allowNoSeries?: boolean;
 }
 const latency: Detector = { name: 'latency', query: metric };
 
 interface ConfigOptions {
   prometheusUrl?: string;
+  /** Sink timeout per attempt (default 1000 ms). */
+  hookTimeoutMs?: number;
   detectors?: Detector[];
   /** Webhook URL; default the receiver with the token in its path. */
   hookUrl?: string;
+  /** Read the webhook URL from this file instead of the env var HOOK_URL. */
+  hookFile?: string;
   stateStore?: string;
   prometheusTimeoutMs?: number;
   /** More keys under `prometheus:` (`maxSeries: 5`). */
@@ -102,14 +107,18 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     '  retries: 2',
     ...(options.prometheusKeys ?? []).map((line) => `  ${line}`),
     'detectors:',
-    ...detectors.flatMap((d) => [`  - name: ${d.name}`, `    query: '${d.query}'`]),
+    ...detectors.flatMap((d) => [
+      `  - name: ${d.name}`,
+      `    query: '${d.query}'`,
+      ...(d.allowNoSeries !== undefined ? [`    allowNoSeries: ${d.allowNoSeries}`] : []),
+    ]),
     'alerts:',
     `  stateStore: ${options.stateStore ?? 'memory'}`,
     '  sinks:',
     '    - type: webhook',
     '      name: hook',
-    '      url: { env: HOOK_URL }',
-    '      timeoutMs: 1000',
+    options.hookFile !== undefined ? `      url: { file: ${options.hookFile} }` : '      url: { env: HOOK_URL }',
+    `      timeoutMs: ${options.hookTimeoutMs ?? 1000}`,
     '      retries: 2',
     '',
   ];
@@ -298,6 +307,26 @@ describe('answers over the limits', () => {
   });
 });
 
+describe('a query that returns no series (issue 15, defect 3)', () => {
+  it('says so on stderr, naming the detector and the query, and fails the detector (exit 1); the others still deliver', async () => {
+    const result = await runWith({ detectors: [{ name: 'typo', query: 'app_latncy_seconds' }, latency] });
+
+    expect(result.code).toBe(1);
+    const errors = result.diagnostics.filter((d) => d.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ msg: 'query returned no series', detector: 'typo', query: 'app_latncy_seconds' })]);
+    expect(result.summary).toMatchObject({ ok: false, detectors: 2, series: 2, failures: 1, alerts_sent: 1 });
+    expect(firingLabels()).toEqual([{ __name__: metric, job: 'api', instance: 'c' }]);
+  });
+
+  it('passes with allowNoSeries: true: exit 0, no warning or error', async () => {
+    const result = await runWith({ detectors: [{ name: 'rare', query: 'app_latency_seconds{instance="zz"}', allowNoSeries: true }] });
+
+    expect(result.code).toBe(0);
+    expect(result.diagnostics.filter((d) => d.level === 'error' || d.level === 'warn')).toEqual([]);
+    expect(result.summary).toMatchObject({ ok: true, detectors: 1, series: 0, failures: 0 });
+  });
+});
+
 describe('webhook faults', () => {
   it('500 then 200: delivered exactly once, exit 0', async () => {
     receiver.enqueue({ status: 500, body: 'oops' });
@@ -333,6 +362,21 @@ describe('webhook faults', () => {
     expect(failure).toMatchObject({ sink: 'hook', retryable: false, series: { instance: 'c' } });
     expect(failure!.reason).toMatch(/HTTP 400: invalid_payload/);
     expect(result.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1 });
+  });
+
+  it('a webhook URL from a file that is not a URL fails with a clear, secret-free reason and stays pending', async () => {
+    const hookFile = join(dir, 'hook-url-not-a-url');
+    await writeFile(hookFile, `hooks.example.com/services/${token}\n`);
+
+    const result = await runWith({ hookFile });
+
+    expect(result.code).toBe(1);
+    const failure = result.diagnostics.find((d) => d.msg === 'delivery failed; kept pending for the next run');
+    expect(failure).toMatchObject({ sink: 'hook', retryable: true, series: { instance: 'c' } });
+    expect(failure!.reason).toBe(`sink hook: the webhook URL from file ${hookFile} is not an http:// or https:// URL`);
+    expect(result.stderr).not.toMatch(/TypeError/);
+    expect(result.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1, pending: 1 });
+    expect(receiver.requests).toHaveLength(0);
   });
 
   it('connection refused: the notification stays pending in the state file and goes out once on the next run', async () => {
@@ -410,6 +454,24 @@ describe('configuration and flags', () => {
     expect(receiver.requests).toHaveLength(0);
   });
 
+  it('ALERT_WEBHOOK that is not a URL: exit 2 naming the variable, never its value, contacting nothing', async () => {
+    const env = {
+      PROMETHEUS_URL: proxy.url,
+      PROM_QUERY: metric,
+      ALERT_WEBHOOK: `hooks.slack.com/services/${token}`,
+      STATE_STORE: 'memory',
+    };
+
+    const result = await cli(['run', '--now', at(0)], env);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('ALERT_WEBHOOK: must be an http:// or https:// URL');
+    expect(result.stderr).not.toContain('hooks.slack.com');
+    expect(proxy.requests).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('--dry-run sends nothing and leaves the state file as it was', async () => {
     const statePath = join(dir, 'dry-state.json');
     const options: ConfigOptions = { stateStore: `file:${statePath}` };
@@ -449,3 +511,72 @@ describe('configuration and flags', () => {
     expect(unknown.diagnostics.some((d) => d.msg === 'unknown detector requested' && d.detector === 'nope')).toBe(true);
   });
 });
+
+describe('leases are wall-clock time, and pending left to another run is not ok (issue 15, defect 6)', () => {
+  /** Minute 0 of a history that ends two days before now (the wall clock), whole minutes. */
+  const twoDaysAgoS = Math.floor(Date.now() / 60_000) * 60 - 2 * 86_400;
+  const replayAt = new Date(twoDaysAgoS * 1000).toISOString();
+  let past: RunningPrometheus;
+
+  beforeAll(async () => {
+    const series = latencyHistory({ metric, endS: twoDaysAgoS, instances: ['a', 'c'], spiky: 'c', seedBase: 2000, level: (i) => 0.2 + 0.1 * i, lastMinute: 0 });
+    past = await startPrometheus({ series });
+  });
+  afterAll(async () => {
+    await past?.stop();
+  });
+
+  /** The live run finds no series in its window (the history ended two days ago): that is allowed here. */
+  const detectors = [{ ...latency, allowNoSeries: true }];
+
+  it('a replay with --now two days ago still protects the series it claimed from a concurrent run', async () => {
+    const statePath = join(dir, 'replay-lease-state.json');
+    const config = await writeConfig({ prometheusUrl: past.url, detectors, stateStore: `file:${statePath}`, hookTimeoutMs: 1500 });
+    // The replay's delivery hangs (every attempt): it holds its claim while the live run goes.
+    receiver.enqueue({ hang: true }, { hang: true }, { hang: true });
+
+    const replay = cli(['run', '--config', config.path, '--now', replayAt], config.env);
+    await expect.poll(() => receiver.requests.length, { timeout: 10_000 }).toBe(1);
+    const live = await cli(['run', '--config', config.path], config.env);
+    const replayed = await replay;
+
+    // The live run left the replay's notification alone, and says it is pending: not ok.
+    expect(receiver.requests).toHaveLength(3); // the replay's attempts only
+    expect(live.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 0, pending: 1 });
+    expect(live.code).toBe(1);
+    expect(live.diagnostics.find((d) => d.msg === 'deliveries left pending: another run holds their lease')).toMatchObject({
+      level: 'warn',
+      detector: 'latency',
+      series: { instance: 'c' },
+      pending: 1,
+    });
+    // The replay timed out delivering: still pending for the next run.
+    expect(replayed.code).toBe(1);
+    expect(replayed.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 1, pending: 1 });
+  });
+
+  it('a notification leased by a run that died: the next run exits 1, its summary counting it pending', async () => {
+    const statePath = join(dir, 'stale-lease-state.json');
+    const port = await freePort();
+    const options: ConfigOptions = { prometheusUrl: past.url, detectors, stateStore: `file:${statePath}`, hookUrl: `http://127.0.0.1:${port}/hooks/${token}` };
+    // A replay whose receiver is down leaves the firing notification pending...
+    const first = await runWith(options, [], replayAt);
+    expect(first.summary).toMatchObject({ pending: 1, failures: 1 });
+    // ...and a run that claimed it then died leaves it under a lease (5 minutes from now).
+    const file = JSON.parse(await readFile(statePath, 'utf8')) as { detectors: Record<string, Record<string, Record<string, unknown>>> };
+    for (const state of Object.values(file.detectors.latency!)) state.leaseUntilMs = Date.now() + 5 * 60_000;
+    await writeFile(statePath, JSON.stringify(file));
+    const late = await startWebhookReceiver({ port });
+    try {
+      // The next scheduled run, at the wall clock, within the dead run's lease.
+      const next = await runWith(options, [], new Date().toISOString());
+
+      expect(next.code).toBe(1);
+      expect(next.summary).toMatchObject({ ok: false, alerts_sent: 0, failures: 0, pending: 1 });
+      expect(late.requests).toHaveLength(0);
+    } finally {
+      await late.close();
+    }
+  });
+});
+

@@ -12,13 +12,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonLines, runCli } from '../support/cli.js';
 import type { WebhookPayload } from '../../lib/sinks/webhook.js';
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { latencyHistory } from '../support/latency-history.js';
 import { defaultDetector } from '../../lib/config/defaults.js';
+import { envDetectorName } from '../../lib/config/env-config.js';
 import { windowPoints } from '../../lib/detect/window.js';
 
 /** Newest point of the spike (a whole minute, so step-aligned). */
@@ -242,7 +243,8 @@ describe('aiops-detector run configured by the seed environment variables only, 
     const first = await cli(['run', '--now', at(0)], env);
 
     expect(first.code).toBe(0);
-    expect(first.line(spiky)).toMatchObject({ detector: 'default', alert: 'firing' });
+    // The detector the environment makes is named after its query (issue 15, defect 1).
+    expect(first.line(spiky)).toMatchObject({ detector: envDetectorName(metric), alert: 'firing' });
     for (const instance of instances.filter((i) => i !== spiky)) expect(first.line(instance).alert).toBe('none');
     expect(receiver.requests).toHaveLength(1);
     const message = JSON.parse(receiver.requests[0]!.body) as { text: string; blocks: { type: string; text?: { text: string } }[] };
@@ -257,5 +259,51 @@ describe('aiops-detector run configured by the seed environment variables only, 
     expect(second.code).toBe(0);
     expect(second.summary).toMatchObject({ alerts_sent: 0 });
     expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('two seed-style configs on one host, without STATE_STORE (issue 15, defect 1)', () => {
+  // Without STATE_STORE both use the default state file under the OS temp dir: here the test's
+  // own temp dir, as TMPDIR points there.
+  beforeEach(() => {
+    vi.stubEnv('TMPDIR', join(dir, 'tmp-two-configs'));
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  const env = (query: string): Record<string, string> => ({
+    PROMETHEUS_URL: prometheus.url,
+    PROM_QUERY: query,
+    ALERT_WEBHOOK: `${receiver.baseUrl}/hooks/${token}`,
+  });
+
+  it('do not resolve each other\'s alerts: the second query never sends a resolved for the first one\'s series', async () => {
+    const queryC = `${metric}{instance="${spiky}"}`;
+    const queryA = `${metric}{instance="a"}`;
+
+    const fires = await cli(['run', '--now', at(0)], env(queryC));
+    expect(fires.code).toBe(0);
+    expect(fires.line(spiky).alert).toBe('firing');
+
+    // A few minutes on, the other query's detector runs twice (resolveAfter: 2) on the same host.
+    const other1 = await cli(['run', '--now', at(3)], env(queryA));
+    const other2 = await cli(['run', '--now', at(4)], env(queryA));
+
+    for (const run of [other1, other2]) {
+      expect(run.code).toBe(0);
+      expect(run.results.filter((r) => r.summary !== true).map((r) => [(r.series as Record<string, string>).instance, r.alert])).toEqual([
+        ['a', 'none'],
+      ]);
+      expect(run.summary).toMatchObject({ alerts_sent: 0 });
+    }
+    const kinds = payloads().flatMap((p) => p.notifications.map((n) => `${n.kind} ${n.labels.instance}`));
+    expect(kinds).toEqual([`firing ${spiky}`]);
+    // Each query makes its own detector, named after it.
+    const detectorC = fires.line(spiky).detector as string;
+    const detectorA = other1.line('a').detector as string;
+    expect(detectorC).toMatch(/^default-[0-9a-f]{8}$/);
+    expect(detectorA).toMatch(/^default-[0-9a-f]{8}$/);
+    expect(detectorA).not.toBe(detectorC);
   });
 });

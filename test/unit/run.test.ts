@@ -286,4 +286,31 @@ describe('runDetection', () => {
     const absent = logger.results.filter((r) => r.absent === true);
     expect(absent).toEqual([expect.objectContaining({ series: { job: 'api', instance: 'c' }, alert: 'resolved', points: 0 })]);
   });
+
+  it('a query that returns no series fails its detector with an error line naming it and the query', async () => {
+    const { port } = source({ latency: spikeAndCalm, typo: () => [] });
+    const hook = recordingSink();
+    const { run, logger } = deps(config([{ name: 'typo', query: 'typo' }, latency]), port, [hook.sink]);
+
+    const summary = await runDetection(run, { now: new Date(t0) });
+
+    const errors = logger.diagnostics.filter((d) => d.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ msg: 'query returned no series', detector: 'typo', query: 'typo' })]);
+    expect(summary).toMatchObject({ ok: false, failures: 1, detectors: 2, series: 2, alertsSent: 1 });
+    expect(summary.outcomes.map((o) => [o.name, o.ok, o.error])).toEqual([
+      ['typo', false, 'query returned no series'],
+      ['latency', true, undefined],
+    ]);
+    expect(summaryOf(logger)).toMatchObject({ ok: false, failures: 1 });
+  });
+
+  it('a detector with allowNoSeries: true passes with no series, silently', async () => {
+    const { port } = source({ quiet: () => [] });
+    const { run, logger } = deps(config([{ name: 'quiet', query: 'quiet', allowNoSeries: true } as typeof latency]), port);
+
+    const summary = await runDetection(run, { now: new Date(t0) });
+
+    expect(summary).toMatchObject({ ok: true, failures: 0, series: 0 });
+    expect(logger.diagnostics.filter((d) => d.level === 'error' || d.level === 'warn')).toEqual([]);
+  });
 });

@@ -10,7 +10,7 @@ import { createMemoryStateStore } from '../../../lib/alerts/memory-state-store.j
 import type { AlertState, StateStore } from '../../../lib/alerts/state-store.js';
 import { createMemoryLogger } from '../../../lib/log.js';
 import { seriesKey } from '../../../lib/series/index.js';
-import type { AlertSink, DeliveryResult, Notification } from '../../../lib/sinks/sink.js';
+import { querySeriesKey, type AlertSink, type DeliveryResult, type Notification } from '../../../lib/sinks/sink.js';
 
 const minuteMs = 60_000;
 const t0 = Date.UTC(2025, 5, 1, 0, 0, 0);
@@ -58,12 +58,16 @@ function run(
   sinks: AlertSink[],
   verdicts: AlertSeries[],
   minute: number,
-  extra: { dryRun?: boolean; policy?: DispatchPolicy } = {},
+  extra: { dryRun?: boolean; policy?: DispatchPolicy; clockMs?: number; nowMs?: number; detector?: AlertDetector; querySeries?: number } = {},
 ) {
   const logger = createMemoryLogger();
+  // The wall clock: the evaluation time, unless a test says otherwise (a replay).
+  const nowMs = extra.nowMs ?? t0 + minute * minuteMs;
+  const clockMs = extra.clockMs ?? nowMs;
+  const querySeries = extra.querySeries !== undefined ? { querySeries: extra.querySeries } : {};
   const result = dispatchAlerts(
-    { detector, verdicts, nowMs: t0 + minute * minuteMs, dryRun: extra.dryRun },
-    { store, sinks, policy: extra.policy ?? policy, logger },
+    { detector: extra.detector ?? detector, verdicts, nowMs, dryRun: extra.dryRun, ...querySeries },
+    { store, sinks, policy: extra.policy ?? policy, logger, clock: () => clockMs },
   );
   return { logger, result };
 }
@@ -207,6 +211,35 @@ describe('dispatchAlerts', () => {
     expect(later.sent).toBe(1);
   });
 
+  it('measures leases in wall-clock time: a replay of two days ago holds its claim for leaseMs, no longer', async () => {
+    const store = createMemoryStateStore();
+    const wallMs = t0 + 3 * 24 * 60 * minuteMs;
+    // A replay evaluating two days before the wall clock whose delivery never returns (a run
+    // that hangs, or died after its claim).
+    const stuck = recordingSink('hook', () => new Promise<DeliveryResult>(() => undefined));
+    void run(store, [stuck], [verdict('a', true)], 0, { nowMs: wallMs - 2 * 24 * 60 * minuteMs, clockMs: wallMs }).result;
+    await expect.poll(() => stuck.batches.length).toBe(1);
+    const [claimed] = await store.list('latency');
+    expect(claimed!.leaseUntilMs).toBe(wallMs + 5 * minuteMs);
+
+    // A live run a minute later (wall clock and evaluation time alike) leaves it alone...
+    const hook = recordingSink('hook');
+    const live = run(store, [hook], [verdict('a', true)], 0, { nowMs: wallMs + minuteMs, clockMs: wallMs + minuteMs });
+    expect(await live.result).toMatchObject({ skipped: 1, sent: 0, pending: 1, leftPending: 1 });
+    expect(live.logger.diagnostics.find((d) => d.msg === 'deliveries left pending: another run holds their lease')).toMatchObject({
+      level: 'warn',
+      pending: 1,
+      leaseUntil: new Date(wallMs + 5 * minuteMs).toISOString(),
+    });
+    expect(hook.batches).toEqual([]);
+
+    // ...and once the lease is over by the wall clock, the next run delivers what is pending
+    // (its own verdict normal: a repeat two days after the firing would go out too).
+    const later = await run(store, [hook], [verdict('a', false)], 0, { nowMs: wallMs + 6 * minuteMs, clockMs: wallMs + 6 * minuteMs }).result;
+    expect(later).toMatchObject({ sent: 1, leftPending: 0, pending: 0 });
+    expect(hook.accepted).toEqual([expect.stringContaining('|firing|')]);
+  });
+
   it('two overlapping runs deliver a new alert exactly once', async () => {
     const store = createMemoryStateStore();
     const hook = recordingSink('hook', async (batch) => {
@@ -241,4 +274,63 @@ describe('dispatchAlerts', () => {
     expect(summary.series[0]!.alert).toBe('none');
     expect(hook.batches).toEqual([]);
   });
+
+  describe('no-data alerts (notifyAbsent)', () => {
+    const noData: AlertDetector = { ...detector, notifyAbsent: true };
+
+    it('ends a firing series that left the query result with an absent notification, logged as absent', async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook');
+      const extra = { detector: noData };
+      await run(store, [hook], [verdict('a', true), verdict('b', false)], 0, extra).result;
+      await run(store, [hook], [verdict('b', false)], 1, extra).result;
+      const ended = await run(store, [hook], [verdict('b', false)], 2, extra).result;
+
+      expect(ended.absent).toEqual([{ seriesKey: seriesKey({ job: 'api', instance: 'a' }), labels: { job: 'api', instance: 'a' }, alert: 'absent' }]);
+      expect(hook.batches.flat().map((n) => n.kind)).toEqual(['firing', 'absent']);
+      expect(await store.list('latency')).toEqual([]);
+    });
+
+    it("keeps the query's state under its reserved key and delivers its notification at least once, across runs", async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook', failAll(true));
+      const extra = (querySeries: number) => ({ detector: noData, querySeries });
+      const first = await run(store, [hook], [verdict('a', false)], 0, extra(1)).result;
+      expect(first).toMatchObject({ query: 'none', sent: 0 });
+      expect(await store.list('latency')).toEqual([expect.objectContaining({ seriesKey: querySeriesKey, status: 'ok', querySeries: 1 })]);
+
+      // The query returns nothing: the no-data alert fires; the receiver is down.
+      const empty = await run(store, [hook], [], 1, extra(0)).result;
+      expect(empty).toMatchObject({ query: 'absent', notifications: 1, failed: 1, pending: 1, absent: [] });
+      const [stored] = await store.list('latency');
+      expect(stored).toMatchObject({ seriesKey: querySeriesKey, status: 'firing', pending: [expect.objectContaining({ attempts: 1 })] });
+      expect(stored!.leaseUntilMs).toBeUndefined();
+
+      // The next run (still nothing) delivers it; nothing new is made.
+      hook.behave(ok);
+      const next = await run(store, [hook], [], 2, extra(0)).result;
+      expect(next).toMatchObject({ query: 'none', notifications: 0, sent: 1, pending: 0 });
+      expect(hook.accepted).toEqual([`latency|(query)|absent|${t0 + minuteMs}`]);
+
+      // Series are back: resolved, and the state goes on watching.
+      const back = await run(store, [hook], [verdict('a', false)], 3, extra(1)).result;
+      expect(back).toMatchObject({ query: 'resolved', sent: 1 });
+      expect(hook.accepted.at(-1)).toBe(`latency|(query)|resolved|${t0 + 3 * minuteMs}`);
+      expect(await store.list('latency')).toEqual([expect.objectContaining({ seriesKey: querySeriesKey, status: 'ok', querySeries: 1, pending: [] })]);
+    });
+
+    it("leaves the query's pending notification to the run holding its lease", async () => {
+      const store = createMemoryStateStore();
+      const hook = recordingSink('hook', failAll(true));
+      await run(store, [hook], [verdict('a', false)], 0, { detector: noData, querySeries: 1 }).result;
+      await run(store, [hook], [], 1, { detector: noData, querySeries: 0 }).result;
+      const [stored] = await store.list('latency');
+      await store.put({ ...stored!, leaseUntilMs: t0 + 10 * minuteMs });
+      hook.behave(ok);
+
+      const left = await run(store, [hook], [], 2, { detector: noData, querySeries: 0 }).result;
+      expect(left).toMatchObject({ skipped: 1, sent: 0, leftPending: 1, query: 'none' });
+    });
+  });
 });
+

@@ -9,9 +9,11 @@ import {
   type LifecyclePolicy,
   type Verdict,
 } from '../../../lib/alerts/lifecycle.js';
+import { evaluateQuery } from '../../../lib/alerts/query-presence.js';
 import type { AlertState } from '../../../lib/alerts/state-store.js';
 import { seriesKey } from '../../../lib/series/index.js';
 import { withSummary } from '../../../lib/sinks/format.js';
+import { querySeriesKey } from '../../../lib/sinks/sink.js';
 import { detector, labels, t0 } from './alert-fixtures.js';
 
 const minuteMs = 60_000;
@@ -171,3 +173,133 @@ describe('evaluateAbsent', () => {
     expect(isQuiescent(absent.state)).toBe(true);
   });
 });
+
+describe('evaluateAbsent with notifyAbsent (no-data notifications)', () => {
+  const noData: AlertDetector = { ...detector, notifyAbsent: true };
+
+  it('ends a firing series that stopped reporting with an absent notification after resolveAfter runs, not resolved', () => {
+    const fired = evaluateAlert(undefined, verdict(true), noData, defaultPolicy, t0);
+    const s1 = evaluateAbsent({ ...fired.state, version: 1 }, noData, defaultPolicy, t0 + minuteMs);
+    expect(s1).toMatchObject({ alert: 'none', notifications: [] });
+    const s2 = evaluateAbsent({ ...s1.state, version: 2 }, noData, defaultPolicy, t0 + 2 * minuteMs);
+
+    expect(s2.alert).toBe('absent');
+    expect(s2.notifications).toEqual([
+      expect.objectContaining({
+        id: `latency|${seriesKey(labels)}|absent|${t0 + 2 * minuteMs}`,
+        kind: 'absent',
+        labels,
+        score: 0.81,
+        value: 9.5,
+        startsAtMs: t0,
+        endsAtMs: t0 + 2 * minuteMs,
+      }),
+    ]);
+    // The alert is over: nothing left to remember.
+    expect(s2.state.status).toBe('ok');
+    expect(isQuiescent(s2.state)).toBe(true);
+  });
+
+  it('sends it even with sendResolved: false, and only for a series that was firing', () => {
+    const policy = { ...defaultPolicy, resolveAfter: 1, sendResolved: false };
+    const fired = evaluateAlert(undefined, verdict(true), noData, policy, t0);
+    expect(evaluateAbsent({ ...fired.state, version: 1 }, noData, policy, t0 + minuteMs).notifications.map((n) => n.kind)).toEqual(['absent']);
+
+    const streak = evaluateAlert(undefined, verdict(true), { ...noData, forEvaluations: 2 }, policy, t0);
+    expect(evaluateAbsent({ ...streak.state, version: 1 }, noData, policy, t0 + minuteMs)).toMatchObject({ alert: 'none', notifications: [] });
+  });
+
+  it('a series that comes back before resolveAfter runs keeps firing, as without notifyAbsent', () => {
+    const fired = evaluateAlert(undefined, verdict(true), noData, defaultPolicy, t0);
+    const gone = evaluateAbsent({ ...fired.state, version: 1 }, noData, defaultPolicy, t0 + minuteMs);
+    const back = evaluateAlert({ ...gone.state, version: 2 }, verdict(true), noData, defaultPolicy, t0 + 2 * minuteMs);
+    expect(back).toMatchObject({ alert: 'none', notifications: [] });
+    expect(back.state).toMatchObject({ status: 'firing', normalStreak: 0 });
+  });
+});
+
+describe('evaluateQuery (the no-data alert of the query as a whole)', () => {
+  const noData: AlertDetector = { ...detector, notifyAbsent: true };
+  /** Runs the query evaluation once per minute with these series counts. */
+  function queryTimeline(counts: readonly number[], det = noData, policy = defaultPolicy) {
+    let state: AlertState | undefined;
+    const steps: { alert: AlertField; kinds: string[]; stored: boolean }[] = [];
+    counts.forEach((count, i) => {
+      const t = evaluateQuery(state, count, det, policy, t0 + i * minuteMs);
+      state = t && !isQuiescent(t.state) ? { ...t.state, version: (state?.version ?? 0) + 1 } : undefined;
+      steps.push({ alert: t?.alert ?? 'none', kinds: t?.notifications.map((n) => n.kind) ?? [], stored: state !== undefined });
+    });
+    return { steps, state };
+  }
+
+  it('remembers that the query had series, fires once when it has none, resolves when they are back', () => {
+    const { steps } = queryTimeline([2, 3, 0, 0, 1, 1]);
+    expect(steps).toEqual([
+      { alert: 'none', kinds: [], stored: true },
+      { alert: 'none', kinds: [], stored: true },
+      { alert: 'absent', kinds: ['absent'], stored: true },
+      { alert: 'none', kinds: [], stored: true },
+      { alert: 'resolved', kinds: ['resolved'], stored: true },
+      { alert: 'none', kinds: [], stored: true },
+    ]);
+  });
+
+  it('makes a detector-level notification: reserved series key, no labels, no numbers, open until resolved', () => {
+    const had = evaluateQuery(undefined, 2, noData, defaultPolicy, t0)!;
+    const none = evaluateQuery({ ...had.state, version: 1 }, 0, noData, defaultPolicy, t0 + minuteMs)!;
+    expect(none.state).toMatchObject({ seriesKey: querySeriesKey, labels: {}, status: 'firing', querySeries: 0 });
+    const [n] = none.notifications;
+    expect(n).toEqual({
+      id: `latency|(query)|absent|${t0 + minuteMs}`,
+      kind: 'absent',
+      detector: 'latency',
+      seriesKey: '(query)',
+      labels: {},
+      severity: 'warning',
+      extraLabels: { team: 'sre' },
+      query: 'http_latency_seconds',
+      score: null,
+      threshold: null,
+      value: null,
+      startsAtMs: t0 + minuteMs,
+      atMs: t0 + minuteMs,
+      generatorUrl: expect.stringContaining('http://prom.example:9090/graph?g0.expr=') as string,
+    });
+    expect(withSummary(n!).summary).toBe('No data: latency: the query returned no series');
+
+    const back = evaluateQuery({ ...none.state, version: 2 }, 1, noData, defaultPolicy, t0 + 5 * minuteMs)!;
+    expect(back.notifications[0]).toMatchObject({ kind: 'resolved', startsAtMs: t0 + minuteMs, endsAtMs: t0 + 5 * minuteMs });
+    expect(withSummary(back.notifications[0]!).summary).toBe('Resolved: latency: the query returns series again');
+  });
+
+  it('reminds every repeatIntervalMinutes while the query stays empty', () => {
+    const policy = { ...defaultPolicy, repeatIntervalMinutes: 3 };
+    const { steps } = queryTimeline([1, 0, 0, 0, 0, 0, 0, 0], noData, policy);
+    expect(steps.map((s) => s.alert)).toEqual(['none', 'absent', 'none', 'none', 'repeat', 'none', 'none', 'repeat']);
+    const reminder = queryTimeline([1, 0, 0, 0, 0], noData, policy);
+    expect(reminder.state).toMatchObject({ status: 'firing', firingSinceMs: t0 + minuteMs, lastNotifiedMs: t0 + 4 * minuteMs });
+  });
+
+  it('says nothing for a query that never returned series, nor when it resolves with sendResolved: false', () => {
+    expect(queryTimeline([0, 0, 0]).steps.every((s) => s.alert === 'none' && !s.stored)).toBe(true);
+    const quiet = queryTimeline([1, 0, 1], noData, { ...defaultPolicy, sendResolved: false });
+    expect(quiet.steps.map((s) => s.kinds)).toEqual([[], ['absent'], []]);
+  });
+
+  it('counts a window evaluated twice only once', () => {
+    const had = evaluateQuery(undefined, 1, noData, defaultPolicy, t0)!;
+    const none = evaluateQuery({ ...had.state, version: 1 }, 0, noData, defaultPolicy, t0 + minuteMs)!;
+    const again = evaluateQuery({ ...none.state, version: 2 }, 0, noData, defaultPolicy, t0 + minuteMs)!;
+    expect(again).toMatchObject({ alert: 'none', notifications: [] });
+  });
+
+  it('without notifyAbsent: watches nothing, and forgets a query state left from before', () => {
+    expect(evaluateQuery(undefined, 3, detector, defaultPolicy, t0)).toBeUndefined();
+    const had = evaluateQuery(undefined, 2, noData, defaultPolicy, t0)!;
+    const none = evaluateQuery({ ...had.state, version: 1 }, 0, noData, defaultPolicy, t0 + minuteMs)!;
+    const off = evaluateQuery({ ...none.state, version: 2 }, 0, detector, defaultPolicy, t0 + 2 * minuteMs)!;
+    expect(off.notifications).toEqual([]);
+    expect(isQuiescent(off.state)).toBe(true);
+  });
+});
+

@@ -173,6 +173,29 @@ export function describeStateStoreContract(
       expect(listed!.pending[2]!.notification.endsAtMs).toBe(t0 + 600_000);
     });
 
+    it("round-trips a detector's query state (no-data alerts): reserved key, no labels, null numbers", async () => {
+      const absent: Notification = {
+        ...notification('queue', {}, 'absent'),
+        seriesKey: '(query)',
+        id: `queue|(query)|absent|${t0}`,
+        score: null,
+        threshold: null,
+        value: null,
+      };
+      const state: AlertState = {
+        ...stateFor('queue', {}),
+        seriesKey: '(query)',
+        status: 'firing',
+        firingSinceMs: t0,
+        querySeries: 0,
+        pending: [{ sink: 'hook', notification: absent, attempts: 1, lastError: 'HTTP 503' }],
+      };
+      const stored = await store.put(state);
+      expect(stored).toEqual({ ...state, version: stored!.version });
+      expect(await store.list('queue')).toEqual([{ ...state, version: stored!.version }]);
+      expect(await store.delete({ detector: 'queue', seriesKey: '(query)', version: stored!.version })).toBe(true);
+    });
+
     it('round-trips labels with unicode, quotes, backslashes and newlines', async () => {
       const labels = {
         __name__: 'temp_°C',

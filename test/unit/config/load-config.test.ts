@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeConfig } from '../../../lib/config/describe-config.js';
 import { parseDuration } from '../../../lib/config/duration.js';
+import { envDetectorName } from '../../../lib/config/env-config.js';
 import { ConfigError } from '../../../lib/config/errors.js';
 import { loadConfig } from '../../../lib/config/load-config.js';
 import { parseConfig } from '../../../lib/config/parse-config.js';
@@ -48,6 +49,19 @@ function problemsOfParse(input: unknown): readonly string[] {
 }
 
 describe('seed environment variables', () => {
+  it('name the detector after PROM_QUERY, so two seed-style configs on one host never share alert state', async () => {
+    // Act
+    const names = await Promise.all(
+      ['x{instance="a"}', 'x{instance="b"}', '  x{instance="a"} '].map(async (query) => (await load({ PROM_QUERY: query }).promise).detectors[0]!.name),
+    );
+
+    // Assess: default-<8 hex digits of a hash of the query>; blanks around it do not count.
+    expect(names[0]).toMatch(/^default-[0-9a-f]{8}$/);
+    expect(names[1]).not.toBe(names[0]);
+    expect(names[2]).toBe(names[0]);
+    expect(envDetectorName('x{instance="a"}')).toBe(names[0]);
+  });
+
   it('make one detector from every seed variable', async () => {
     // Act
     const config = await load({
@@ -64,7 +78,7 @@ describe('seed environment variables', () => {
     expect(config.prometheus.auth).toEqual({ type: 'none' });
     expect(config.detectors).toHaveLength(1);
     expect(config.detectors[0]).toMatchObject({
-      name: 'default',
+      name: 'default-46648a42',
       query: 'rate(http_requests_total[5m])',
       windowMinutes: 120,
       stepSeconds: 30,
@@ -88,7 +102,7 @@ describe('seed environment variables', () => {
       maxResponseBytes: 64_000_000,
     });
     expect(config.detectors[0]).toEqual({
-      name: 'default',
+      name: 'default-43430b20',
       query: 'up',
       windowMinutes: 1440,
       stepSeconds: 60,
@@ -104,6 +118,8 @@ describe('seed environment variables', () => {
       suppressPoints: 100,
       severity: 'warning',
       labels: {},
+      allowNoSeries: false,
+      notifyAbsent: false,
     });
     expect(config.alerts).toEqual({
       repeatIntervalMinutes: 240,
@@ -203,6 +219,17 @@ describe('seed environment variables', () => {
       ]),
     );
     expect(problems).toHaveLength(7);
+  });
+
+  it('report an ALERT_WEBHOOK that is not an http(s) URL by name, never its value, with the other problems', async () => {
+    for (const webhook of ['hooks.slack.com/services/T0/B0/S3CR3T', 'ftp://files.example/S3CR3T', 'not-a-url-S3CR3T']) {
+      // Act
+      const problems = await problemsOf(load({ PROMETHEUS_URL: 'prom:9090', PROM_QUERY: 'up', ALERT_WEBHOOK: webhook }).promise);
+
+      // Assess
+      expect(problems).toEqual(['PROMETHEUS_URL: must be an http:// or https:// URL', 'ALERT_WEBHOOK: must be an http:// or https:// URL']);
+      expect(problems.join('\n')).not.toContain('S3CR3T');
+    }
   });
 
   it('say how to configure when nothing is given', async () => {

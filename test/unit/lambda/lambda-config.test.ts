@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { envDetectorName } from '../../../lib/config/env-config.js';
 import { ConfigError } from '../../../lib/config/errors.js';
 import { loadLambdaConfig, webhookSinkName } from '../../../lib/lambda/lambda-config.js';
 
@@ -93,6 +94,20 @@ describe('loadLambdaConfig', () => {
     expect(await problems(loadLambdaConfig({ env: await deployedEnv({ WEBHOOK_FORMAT: 'discord' }), readFile: read, cwd: repoDir }))).toEqual([
       expect.stringMatching(/^WEBHOOK_FORMAT: /),
     ]);
+  });
+
+  it('names a detector made from PROM_QUERY (no CONFIG_FILE) after its query, as the CLI does', async () => {
+    const { CONFIG_FILE: _file, ...noFile } = await deployedEnv();
+    const config = await loadLambdaConfig({ env: { ...noFile, PROM_QUERY: 'up{job="api"}' }, readFile: read, cwd: repoDir });
+    expect(config.detectors.map((d) => d.name)).toEqual([envDetectorName('up{job="api"}')]);
+    expect(config.detectors[0]!.name).toMatch(/^default-[0-9a-f]{8}$/);
+  });
+
+  it('names ALERT_WEBHOOK when the env-only config has one that is not a URL, never its value', async () => {
+    const { CONFIG_FILE: _file, ...noFile } = await deployedEnv();
+    const env = { ...noFile, PROM_QUERY: 'up', ALERT_WEBHOOK: 'hooks.slack.com/services/S3CR3T' };
+    const found = await problems(loadLambdaConfig({ env, readFile: read, cwd: repoDir }));
+    expect(found).toEqual(['ALERT_WEBHOOK: must be an http:// or https:// URL']);
   });
 
   it('refuses to run without lasting alert state or without a config', async () => {

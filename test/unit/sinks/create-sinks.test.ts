@@ -58,4 +58,31 @@ describe('createSinks', () => {
     expect(printed.length).toBeGreaterThan(0);
     expect(logger.diagnostics.some((d) => d.level === 'error' && String(d.error).includes('TEAMS_URL'))).toBe(true);
   });
+
+  it('keeps a sink whose URL secret is not an http(s) URL, with a reason naming where it came from, never the value', async () => {
+    // Prepare: URLs from a Secrets Manager secret and an env var that are not URLs.
+    const sinks: SinkConfig[] = [
+      { name: 'from-aws', type: 'webhook', url: { secretsManager: 'aiops/webhook' }, ...base },
+      { name: 'from-env', type: 'slack', url: { env: 'SLACK_URL' }, ...base },
+    ];
+    const logger = createMemoryLogger();
+    const providers = {
+      secretsManager: (id: string) => ({ description: `secretsManager ${id}`, get: () => Promise.resolve('hooks.example.com/S3CR3T') }),
+    };
+
+    // Act
+    const built = await createSinks(
+      { sinks, repeatIntervalMinutes: 240 },
+      { logger, secrets: { env: { SLACK_URL: 'mailto:S3CR3T@example.com' }, providers } },
+    );
+    const notification = sampleNotification('api-1');
+    const results = await Promise.all(built.sinks.map((sink) => sink.send([notification])));
+
+    // Assess: a reason people can act on, the notification kept for a run after the fix.
+    expect(results.map((r) => r.failed)).toEqual([
+      [{ id: notification.id, retryable: true, reason: 'sink from-aws: the webhook URL from secretsManager aiops/webhook is not an http:// or https:// URL' }],
+      [{ id: notification.id, retryable: true, reason: 'sink from-env: the webhook URL from env SLACK_URL is not an http:// or https:// URL' }],
+    ]);
+    expect(logger.lines.join('\n')).not.toContain('S3CR3T');
+  });
 });
