@@ -10,6 +10,9 @@ import type { Config, SecretRef } from './config/config.js';
 import type { Logger } from './log.js';
 import { createRemoteWriter, type RemoteWriterDeps } from './remote-write/remote-writer.js';
 import { resolveSecret, type ResolveSecretDeps } from './secrets/resolve-secret.js';
+import type { CycleObserver } from './self-metrics/cycle-figures.js';
+import { remoteWriteSelfMetrics } from './self-metrics/remote-write-samples.js';
+import { timeStateStore, type TimedStateStore } from './self-metrics/timed-state-store.js';
 import { createSinks } from './sinks/create-sinks.js';
 import type { HttpSinkDeps } from './sinks/http-delivery.js';
 import type { AlertSink } from './sinks/sink.js';
@@ -21,10 +24,13 @@ import { createScoreWriter, type ScoreWriter } from './write-back/score-writer.j
 
 export interface Runtime {
   source: MetricSource;
-  store: StateStore;
+  /** The configured (or handed-in) store, every call timed for the self-metrics. */
+  store: TimedStateStore;
   sinks: AlertSink[];
   /** Set when `writeBack` is enabled: scores are remote-written after each run. */
   writeBack?: ScoreWriter;
+  /** Set when `selfMetrics.remoteWrite` is on: each cycle's own figures are remote-written. */
+  selfMetricsWriter?: CycleObserver;
   /** Every secret value resolved, for the logger's last-line redaction. */
   secrets: string[];
   /** Releases the store's clients and timers. */
@@ -87,7 +93,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
       ),
     ...deps.storeAdapters,
   };
-  const store = deps.store ?? createStateStore(config.alerts.stateStore, storeAdapters);
+  const store = timeStateStore(deps.store ?? createStateStore(config.alerts.stateStore, storeAdapters));
   const built = await createSinks(config.alerts, {
     logger: deps.logger,
     secrets: secretDeps,
@@ -107,6 +113,9 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
     store,
     sinks: built.sinks,
     ...(config.writeBack?.enabled ? { writeBack: createScoreWriter({ writer: remoteWriter() }) } : {}),
+    ...(config.selfMetrics.remoteWrite
+      ? { selfMetricsWriter: remoteWriteSelfMetrics(remoteWriter(), { job: config.selfMetrics.job, logger: deps.logger }) }
+      : {}),
     secrets,
     close: async () => {
       if (!deps.store) await store.close?.();

@@ -2,7 +2,8 @@
  * The one start-up path of every entry point (`aiops-detector run`, `serve` for Knative, the
  * Lambda handler): load the configuration, build the logger whose redaction list receives every
  * secret resolved later, build the runtime (source, store, sinks, write-back); each cycle is then
- * runDetection() over them, and close() releases the runtime. Entry points differ only in where
+ * runDetection() over them, its figures handed to the self-metrics observers (lib/self-metrics),
+ * and close() releases the runtime. Entry points differ only in where
  * the configuration comes from and what their platform hands in (the Lambda's webhook secret and
  * DynamoDB client).
  */
@@ -11,6 +12,7 @@ import { describeConfig } from './config/describe-config.js';
 import { createLogger, type Logger } from './log.js';
 import { runDetection, type RunOptions, type RunSummary } from './run.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
+import { reportCycle, type CycleObserver } from './self-metrics/cycle-figures.js';
 
 type Warn = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -27,6 +29,11 @@ export interface StartOptions {
   secrets?: string[];
   /** What the platform provides beyond the configuration (secret providers, store adapters, ...). */
   runtime: Omit<RuntimeDeps, 'logger' | 'secrets'>;
+  /**
+   * Receives the figures of every finished cycle except dry runs, after the runtime's own
+   * observer (remote write, with `selfMetrics.remoteWrite`): `serve`'s registry, the Lambda's EMF.
+   */
+  onCycle?: CycleObserver;
 }
 
 export interface Started {
@@ -52,11 +59,19 @@ export async function start(options: StartOptions): Promise<Started> {
   const logger = createLogger({ out, err, secrets, level: config.logLevel }).child(fields);
   logger[options.logConfigurationAt ?? 'debug']('configuration', describeConfig(config));
   const runtime = await createRuntime(config, { ...options.runtime, logger, secrets });
+  const observers = [runtime.selfMetricsWriter, options.onCycle].filter((o): o is CycleObserver => o !== undefined);
   return {
     config,
     logger,
     runtime,
-    runCycle: (runOptions) => runDetection({ ...runtime, config, logger }, runOptions),
+    runCycle: async (runOptions) => {
+      const startedAtMs = Date.now();
+      runtime.store.takeTimings(); // this cycle's calls only
+      const summary = await runDetection({ ...runtime, config, logger }, runOptions);
+      const stateStore = runtime.store.takeTimings();
+      if (!summary.dryRun) await reportCycle({ summary, stateStore, startedAtMs, finishedAtMs: Date.now() }, observers, logger);
+      return summary;
+    },
     close: () => runtime.close(),
   };
 }

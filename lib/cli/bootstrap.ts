@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { loadConfig } from '../config/index.js';
+import type { CycleObserver } from '../self-metrics/cycle-figures.js';
 import { start, type Started } from '../start.js';
 import type { CommandIo } from './command.js';
 
@@ -13,7 +14,10 @@ import type { CommandIo } from './command.js';
  * Loads `configPath` (or `CONFIG_FILE`, or the seed's env vars) and starts the detector. Throws
  * ConfigError (exit 2) for an invalid configuration. The caller closes what it returns.
  */
-export function bootstrap(io: CommandIo, options: { configPath?: string; logConfigurationAt: 'debug' | 'info' }): Promise<Started> {
+export function bootstrap(
+  io: CommandIo,
+  options: { configPath?: string; logConfigurationAt: 'debug' | 'info'; onCycle?: CycleObserver },
+): Promise<Started> {
   const out = (line: string): void => io.stdout(`${line}\n`);
   const read = (path: string): Promise<string> => readFile(path, 'utf8');
   return start({
@@ -30,5 +34,6 @@ export function bootstrap(io: CommandIo, options: { configPath?: string; logConf
     err: (line) => io.stderr(`${line}\n`),
     logConfigurationAt: options.logConfigurationAt,
     runtime: { env: io.env, readFile: read, consoleWrite: out },
+    ...(options.onCycle ? { onCycle: options.onCycle } : {}),
   });
 }

@@ -1,11 +1,12 @@
 /**
  * `aiops-detector serve`: the HTTP entry for Knative (lib/serve/server.ts). Configuration,
  * secrets, source, store and sinks are set up once at start; every CloudEvent then runs one
- * cycle. SIGTERM (or SIGINT) stops accepting, lets a running cycle finish within the grace
- * period, and exits 0.
+ * cycle, whose figures accumulate in the detector's own metrics (GET /metrics). SIGTERM (or
+ * SIGINT) stops accepting, lets a running cycle finish within the grace period, and exits 0.
  */
 import { parseArgs } from 'node:util';
 import { InputError, errorMessage } from '../errors.js';
+import { createSelfMetricsRegistry } from '../self-metrics/prom-client-registry.js';
 import { createDetectorServer } from '../serve/server.js';
 import { bootstrap } from './bootstrap.js';
 import type { Command, CommandIo } from './command.js';
@@ -18,7 +19,8 @@ Serves the detector over HTTP, as a Knative Service does: every CloudEvent POSTe
 (binary or structured mode, e.g. from a PingSource) runs one detection cycle and is answered
 with the run summary: 200 when everything succeeded, 500 when a detector, a delivery or the
 write-back failed, 429 (Retry-After) while another cycle runs, 400 for a request that is not a
-CloudEvent. GET /healthz and /readyz answer probes.
+CloudEvent. GET /healthz and /readyz answer probes; GET /metrics has the detector's own
+metrics (runs, failures, durations, pending notifications) for Prometheus to scrape.
 
 Options:
   --port N               port to listen on (default: $PORT, else ${serveDefaults.port}; 0 picks a free one)
@@ -63,15 +65,18 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   const graceMs =
     (flags['grace-period'] === undefined ? serveDefaults.gracePeriodSeconds : wholeNumber(flags['grace-period'], '--grace-period', 3600)) * 1000;
 
+  const selfMetrics = createSelfMetricsRegistry();
   const started = await bootstrap(io, {
     ...(flags.config !== undefined ? { configPath: flags.config } : {}),
     logConfigurationAt: 'info',
+    onCycle: (figures) => selfMetrics.record(figures),
   });
   const { config, logger } = started;
   const server = createDetectorServer(
     { detectorNames: config.detectors.map((d) => d.name) },
     {
       logger,
+      metrics: selfMetrics,
       runCycle: ({ now, detectors, signal }) => started.runCycle({ now, signal, ...(detectors ? { detectors } : {}) }),
     },
   );

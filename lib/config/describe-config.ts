@@ -40,5 +40,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     stateStore: store.type === 'file' ? `file ${store.path}` : store.type === 'dynamodb' ? `dynamodb ${store.table}` : store.type,
     concurrency: config.concurrency,
     writeBack: config.writeBack?.enabled ? `remote write ${hostOf(p.remoteWriteUrl ?? p.url)}` : 'off',
+    selfMetrics: config.selfMetrics.remoteWrite ? `remote write ${hostOf(p.remoteWriteUrl ?? p.url)} (job ${config.selfMetrics.job})` : 'off',
   };
 }

@@ -53,6 +53,8 @@ export const configDefaults = {
   sendResolved: true,
   concurrency: 4,
   logLevel: 'info' as const,
+  selfMetricsRemoteWrite: false,
+  selfMetricsJob: 'aiops-detector',
 };
 
 const authSchema = z.discriminatedUnion(
@@ -252,6 +254,15 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default(configDefaults.logLevel),
   /** Present: scores are remote-written after each run unless `enabled: false` (lib/write-back). */
   writeBack: z.strictObject({ enabled: boolean.default(true) }).optional(),
+  /** The detector's own metrics (lib/self-metrics); `serve` always answers GET /metrics. */
+  selfMetrics: z
+    .strictObject({
+      /** After each cycle, write its figures by remote write (where writeBack writes): for `run`, which nothing scrapes. */
+      remoteWrite: boolean.default(configDefaults.selfMetricsRemoteWrite),
+      /** The `job` label of the written series. */
+      job: nonEmpty.default(configDefaults.selfMetricsJob),
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

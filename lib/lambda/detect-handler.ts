@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../log.js';
 import { redactSecrets } from '../redact.js';
 import type { RunSummary } from '../run.js';
 import type { RuntimeDeps } from '../runtime.js';
+import type { CycleObserver } from '../self-metrics/cycle-figures.js';
 import { start, type Started } from '../start.js';
 import type { SecretProvider } from '../secrets/secret-provider.js';
 import { RunFailedError } from './errors.js';
@@ -59,6 +60,8 @@ export interface DetectHandlerDeps {
   now?: () => Date;
   /** Source and sink overrides (tests shorten retry waits). */
   runtime?: Pick<RuntimeDeps, 'source' | 'sink'>;
+  /** Receives each run's own figures (the middy handler publishes them as CloudWatch EMF). */
+  onCycle?: CycleObserver;
 }
 
 export type DetectHandler = (
@@ -149,6 +152,7 @@ export function createDetectHandler(options: DetectHandlerOptions, deps: DetectH
         err,
         logFields: { requestId },
         secrets,
+        ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
         runtime: {
           env,
           readFile,

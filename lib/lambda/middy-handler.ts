@@ -16,7 +16,10 @@
  * - middy's own background refresh timer is cancelled after every fetch: expiry is checked at
  *   the next invocation instead. A timer would keep a one-shot process alive, and a refresh
  *   failing between invocations would reject a promise nobody awaits (unhandled rejection).
+ * - Each run's own figures go to CloudWatch as EMF lines (lib/lambda/emf-metrics.ts), through
+ *   one Powertools Metrics instance per container.
  */
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddlewareObj } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
@@ -25,6 +28,7 @@ import type { Context } from 'aws-lambda';
 import { isSet, type Env } from '../config/env-config.js';
 import { ConfigError } from '../config/errors.js';
 import { createDetectHandler, type DetectHandlerDeps, type DetectResult } from './detect-handler.js';
+import { createEmfMetrics, publishEmf } from './emf-metrics.js';
 import type { WebhookSecretFetch } from './webhook-secret.js';
 
 /** The context as the handler sees it: Lambda's plus what the secret middleware adds. */
@@ -110,21 +114,25 @@ function webhookSecretMiddleware(secretId: string, env: Env, mode: LambdaMode): 
 
 export interface LambdaHandlerDeps extends Partial<DetectHandlerDeps> {
   mode?: LambdaMode;
+  /** The container's Powertools Metrics (default: namespace `aiops-detector`). */
+  metrics?: Metrics;
 }
 
 /**
  * The middy-wrapped handler for `env` (the function's environment). Create it once per
- * container (functions/lambda.ts does, at import): the DynamoDB client and middy's secret
- * cache live as long as it.
+ * container (functions/lambda.ts does, at import): the DynamoDB client, the Metrics instance
+ * and middy's secret cache live as long as it.
  */
 export function createLambdaHandler(env: Env, deps: LambdaHandlerDeps = {}) {
   const mode = deps.mode ?? lambdaModeOf(env);
   let dynamoDbClient: DynamoDBClient | undefined;
+  const metrics = deps.metrics ?? createEmfMetrics(env);
   const detect = createDetectHandler(
     { env },
     {
       ...deps,
       dynamoDbClient: deps.dynamoDbClient ?? (() => (dynamoDbClient ??= new DynamoDBClient({}))),
+      onCycle: deps.onCycle ?? ((figures) => publishEmf(metrics, figures)),
     },
   );
   const secretId = isSet(env, 'ALERT_WEBHOOK_SECRET_ID') ? (env.ALERT_WEBHOOK_SECRET_ID ?? '').trim() : undefined;

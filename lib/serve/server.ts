@@ -11,6 +11,7 @@
  *                     429 + Retry-After: a cycle is running already (no overlap)
  *   GET  /healthz     200 while the process serves (liveness)
  *   GET  /readyz      200, or 503 once shutting down (readiness)
+ *   GET  /metrics     the detector's own metrics, Prometheus text format (lib/self-metrics)
  *   other paths 404, other methods 405 (with Allow)
  *
  * Knative's delivery retries 5xx and 429, so a failed or refused cycle is tried again.
@@ -40,9 +41,17 @@ export interface DetectorServerOptions {
   retryAfterSeconds?: number;
 }
 
+/** What GET /metrics answers (lib/self-metrics/prom-client-registry.ts). */
+export interface MetricsExposition {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
 export interface DetectorServerDeps {
   runCycle: (request: CycleRequest) => Promise<RunSummary>;
   logger: Logger;
+  /** Without it, GET /metrics answers 404. */
+  metrics?: MetricsExposition;
   now?: () => Date;
 }
 
@@ -96,6 +105,7 @@ const routes: Record<string, readonly string[]> = {
   '/': ['POST'],
   '/healthz': ['GET', 'HEAD'],
   '/readyz': ['GET', 'HEAD'],
+  '/metrics': ['GET', 'HEAD'],
 };
 
 /** Builds the server; nothing listens until {@link DetectorServer.listen}. */
@@ -121,6 +131,12 @@ export function createDetectorServer(options: DetectorServerOptions, deps: Detec
       ...(shuttingDown ? { connection: 'close' } : {}),
       ...headers,
     });
+    response.end(text);
+  }
+
+  async function sendMetrics(response: ServerResponse, exposition: MetricsExposition): Promise<void> {
+    const text = await exposition.metrics();
+    response.writeHead(200, { 'content-type': exposition.contentType, 'content-length': String(Buffer.byteLength(text)) });
     response.end(text);
   }
 
@@ -206,8 +222,8 @@ export function createDetectorServer(options: DetectorServerOptions, deps: Detec
     const method = request.method ?? 'GET';
     let status: number;
     const allowed = routes[path];
-    if (!allowed) {
-      send(response, 404, { error: `no such path: ${path}; POST / with a CloudEvent, GET /healthz or /readyz` });
+    if (!allowed || (path === '/metrics' && !deps.metrics)) {
+      send(response, 404, { error: `no such path: ${path}; POST / with a CloudEvent, GET /healthz, /readyz or /metrics` });
       status = 404;
     } else if (!allowed.includes(method)) {
       send(response, 405, { error: `${method} not allowed on ${path}` }, { allow: allowed.join(', ') });
@@ -218,6 +234,9 @@ export function createDetectorServer(options: DetectorServerOptions, deps: Detec
     } else if (path === '/readyz') {
       status = shuttingDown ? 503 : 200;
       send(response, status, { status: shuttingDown ? 'shutting down' : 'ok' });
+    } else if (path === '/metrics' && deps.metrics) {
+      await sendMetrics(response, deps.metrics);
+      status = 200;
     } else {
       status = await handleEvent(request, response);
     }

@@ -3,7 +3,8 @@
  * as a child process (node --import tsx), CloudEvents over real HTTP, and SIGTERM sent to the
  * process. Behind it: a real Prometheus (remote write receiver on, `prometheus` state store,
  * write-back on) and a real webhook receiver, or a fake Prometheus that answers slowly or never,
- * to hold a cycle open.
+ * to hold a cycle open. A second real Prometheus scrapes the process' GET /metrics, as the
+ * cluster's Prometheus scrapes the Knative pod.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -197,6 +198,45 @@ describe('serve against a real Prometheus and webhook receiver', () => {
 
   it('never prints the webhook secret', () => {
     expect(served.stdout() + served.stderr()).not.toContain(token);
+  });
+
+  it('is scraped on GET /metrics by a real Prometheus, whose queries count the cycles answered above', async () => {
+    // Prepare: the three cycles above answered 200, 200 and 500 (`broken` failed); the 400 ran none.
+    const scraper = await startPrometheus({ scrape: [{ job: 'aiops-detector', targets: [`127.0.0.1:${served.port}`] }] });
+    const query = async (promql: string): Promise<Map<string, number>> => {
+      const body = (await (await fetch(`${scraper.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      // Keyed by the label values other than the name, in label-name order.
+      const key = (metric: Record<string, string>) =>
+        Object.keys(metric).filter((name) => name !== '__name__').sort().map((name) => metric[name]).join(',');
+      return new Map(body.data.result.map((r) => [key(r.metric), Number(r.value[1])]));
+    };
+
+    try {
+      // Act: wait for a successful scrape
+      const target = `127.0.0.1:${served.port},aiops-detector`;
+      await expect.poll(async () => (await query('up{job="aiops-detector"}')).get(target), { timeout: 15_000 }).toBe(1);
+
+      // Assess
+      expect(await query('sum by (outcome) (aiops_detector_runs_total{job="aiops-detector"})')).toEqual(
+        new Map([['success', 2], ['failure', 1]]),
+      );
+      expect(await query('sum by (detector) (aiops_detector_detector_runs_total{outcome="failure"})')).toEqual(
+        new Map([['broken', 1], ['latency', 0]]),
+      );
+      expect(await query('sum(aiops_detector_series_scored_total{detector="latency"})')).toEqual(new Map([['', 6]]));
+      expect(await query('sum by (result) (aiops_detector_notifications_total)')).toEqual(new Map([['sent', 1], ['failed', 0]]));
+      expect(await query('sum(aiops_detector_notifications_pending)')).toEqual(new Map([['', 0]]));
+      expect(await query('aiops_detector_run_duration_seconds_count')).toEqual(new Map([[target, 3]]));
+      // The prometheus state store's calls: one list per detector that reached delivery, per cycle.
+      expect((await query('sum(aiops_detector_state_store_duration_seconds_count{operation="list"})')).get('')).toBeGreaterThanOrEqual(3);
+      const age = await query('time() - aiops_detector_last_success_timestamp_seconds');
+      expect([...age.values()][0]).toBeGreaterThanOrEqual(0);
+      expect([...age.values()][0]).toBeLessThan(120);
+    } finally {
+      await scraper.stop();
+    }
   });
 });
 

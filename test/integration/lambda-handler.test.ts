@@ -9,17 +9,18 @@
  * What a user of the deployed function would notice: a missing secret keeps the notification
  * pending and the next run after the secret exists sends it; a rotated secret is used after the
  * cache expiry without a redeploy; a run about to hit the Lambda timeout stops cleanly and says
- * what it skipped.
+ * what it skipped; each run's own figures reach standard output as CloudWatch EMF lines.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RunFailedError } from '../../lib/lambda/errors.js';
 import { createLambdaHandler } from '../../lib/lambda/middy-handler.js';
 import { createStateTable, startDynalite, type Dynalite } from '../support/dynalite.js';
+import { emfObjects, emfProblems } from '../support/emf.js';
 import { matrixBody, startFakePrometheus, type FakePrometheus, type RecordedRequest } from '../support/fake-prometheus.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -61,8 +62,11 @@ interface Container {
   output: string[];
 }
 
-/** One "container": a handler with its own state table and captured log lines. */
-async function container(env: Record<string, string>, detectorNames: string[], extraConfig = ''): Promise<Container> {
+/**
+ * One "container": a handler with its own state table and captured log lines. Its EMF lines
+ * (standard output, as on Lambda) only with `emf`, so that other tests print none.
+ */
+async function container(env: Record<string, string>, detectorNames: string[], extraConfig = '', emf = false): Promise<Container> {
   const table = `handler-test-${++tableCount}`;
   await createStateTable(dynalite.client, table);
   const configFile = join(dir, `${table}.yaml`);
@@ -88,6 +92,7 @@ async function container(env: Record<string, string>, detectorNames: string[], e
       out: (line) => output.push(line),
       err: (line) => output.push(line),
       runtime: { sink: { random: () => 0 }, source: { retry: { baseDelayMs: 1, maxDelayMs: 5 } } },
+      ...(emf ? {} : { onCycle: () => undefined }),
     },
   );
   return { handler, output };
@@ -217,5 +222,60 @@ describe('Lambda handler (middy + Secrets Manager + DynamoDB)', () => {
     const lines = output.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'query returned no series')).toMatchObject({ level: 'error', detector: 'typo', query: 'queue_depth' });
     expect(lines.find((l) => l.summary === true)).toMatchObject({ ok: false, failures: 1, series: 0 });
+  });
+
+  it('publishes each run\'s own figures as CloudWatch EMF lines on standard output', async () => {
+    // Prepare: no CloudWatch can run here, so what Powertools prints is parsed and held against
+    // the EMF specification (test/support/emf.ts); CloudWatch Logs would turn it into metrics.
+    const { handler } = await container({}, ['queue'], '', true);
+    secrets.setSecret(secretName, `${receiver.baseUrl}/hooks/emf`);
+    let stdout = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+
+    // Act: `queue` fires and sends; the event also names a detector the file does not have
+    try {
+      await failure(handler({ detectors: ['queue', 'broken'] }, lambdaContext('req-emf')));
+    } finally {
+      write.mockRestore();
+    }
+
+    // Assess: every line is valid EMF in the namespace aiops-detector
+    const lines = emfObjects(stdout);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(emfProblems(line)).toEqual([]);
+    expect(new Set(lines.flatMap((l) => l._aws.CloudWatchMetrics.map((d) => d.Namespace)))).toEqual(new Set(['aiops-detector']));
+
+    // The run's totals, dimension `service`
+    const totals = lines.find((l) => 'Runs' in l)!;
+    expect(totals._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    expect(totals).toMatchObject({
+      service: 'aiops-detector',
+      Runs: 1,
+      RunFailures: 1,
+      SeriesScored: 1,
+      Anomalies: 1,
+      NotificationsSent: 1,
+      NotificationsFailed: 0,
+      NotificationsPending: 0,
+    });
+    expect(totals._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({ Name: 'RunDuration', Unit: 'Milliseconds' });
+
+    // One line per detector, dimensions `service` and `detector`
+    const perDetector = lines.filter((l) => typeof l.detector === 'string');
+    expect(perDetector.map((l) => l._aws.CloudWatchMetrics[0]!.Dimensions)).toEqual([[['service', 'detector']], [['service', 'detector']]]);
+    expect(perDetector.map(({ detector, DetectorFailures, NotificationsPending }) => ({ detector, DetectorFailures, NotificationsPending }))).toEqual([
+      // The unknown name is reported first (lib/run.ts), and never got to delivering.
+      { detector: 'broken', DetectorFailures: 1, NotificationsPending: undefined },
+      { detector: 'queue', DetectorFailures: 0, NotificationsPending: 0 },
+    ]);
+
+    // State store calls (DynamoDB here), dimensions `service` and `operation`, one value per call
+    const store = new Map(lines.filter((l) => typeof l.operation === 'string').map((l) => [l.operation, l.StateStoreDuration]));
+    expect([...store.keys()].sort()).toEqual(['list', 'put']);
+    expect(store.get('list')).toEqual(expect.any(Number));
+    expect(store.get('put')).toEqual([expect.any(Number), expect.any(Number)]);
   });
 });

@@ -25,6 +25,7 @@ import { createStateTable, startDynalite, type Dynalite } from '../support/dynal
 import { startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { emfObjects, emfProblems } from '../support/emf.js';
 import { seededRandom } from '../support/random.js';
 import { readBody, verifySigV4, type SigV4Verdict } from '../support/sigv4-verifier.js';
 import { offlineSlsEnv, repoDir, slsBin } from '../support/serverless.js';
@@ -230,6 +231,13 @@ describe('serverless invoke local -f detect', () => {
     // Once per process: each invoke is a cold start that fetched the secret with the real client.
     expect(secrets.getCount(secretName)).toBe(2);
     expect(secrets.requests.every((r) => r.region === region)).toBe(true);
+
+    // Assess: the bundled handler printed its own figures as CloudWatch EMF (the one place no
+    // real CloudWatch can run here; test/support/emf.ts holds the lines to the specification)
+    const emf = emfObjects(first.stdout);
+    for (const line of emf) expect(emfProblems(line)).toEqual([]);
+    expect(emf.find((l) => 'Runs' in l)).toMatchObject({ service: 'aiops-detector-dev', Runs: 1, RunFailures: 0, NotificationsSent: 1 });
+    expect(emf.find((l) => l.detector === 'checkout-latency')).toMatchObject({ DetectorFailures: 0, NotificationsPending: 0 });
 
     // Assess: the second run found the alert in DynamoDB and sent nothing new
     expect(second.code, second.stdout + second.stderr).toBe(0);

@@ -57,8 +57,8 @@ async function groupsOf(file: string): Promise<RuleGroup[]> {
 }
 
 describe('infra/prometheus rules', () => {
-  it('has the latency recording rules and the aiops-detector rules', () => {
-    expect(ruleFiles).toEqual(['aiops-detector.rules.yml', 'latency.rules.yml']);
+  it('has the latency recording rules, the aiops-detector rules and the self-monitoring rules', () => {
+    expect(ruleFiles).toEqual(['aiops-detector.rules.yml', 'latency.rules.yml', 'self-monitoring.rules.yml']);
   });
 
   it('pass promtool check rules', async () => {
@@ -98,6 +98,23 @@ describe('infra/prometheus rules', () => {
     expect(result.output).toContain('AiopsAnomalyFiring');
   });
 
+  it('fails the self-monitoring unit test when a threshold changes (the test is not vacuous)', async () => {
+    // Prepare: the failing-runs alert made blind (a ratio can never exceed 1.5)
+    const rules = await readFile(join(rulesDir, 'self-monitoring.rules.yml'), 'utf8');
+    const mutated = rules.replace(/\n(\s+)> 0\.5\n/, '\n$1> 1.5\n');
+    expect(mutated).not.toBe(rules);
+    await writeFile(join(scratch, 'self-monitoring.rules.yml'), mutated);
+    const test = await readFile(join(testsDir, 'self-monitoring.test.yml'), 'utf8');
+    await writeFile(join(scratch, 'self-monitoring.test.yml'), test.replace('../self-monitoring.rules.yml', 'self-monitoring.rules.yml'));
+
+    // Act
+    const result = await promtoolRun(['test', 'rules', join(scratch, 'self-monitoring.test.yml')]);
+
+    // Assess
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('AiopsDetectorRunsFailing');
+  });
+
   it('unit-tests every rules file and every alert', async () => {
     const testedFiles = new Set<string>();
     const testedAlerts = new Set<string>();
@@ -134,7 +151,11 @@ describe('infra/prometheus rules', () => {
       spec: { groups: RuleGroup[] };
     };
     const expected: RuleGroup[] = [];
-    for (const name of ['latency.rules.yml', 'aiops-detector.rules.yml']) expected.push(...(await groupsOf(join(rulesDir, name))));
+    for (const name of ['latency.rules.yml', 'aiops-detector.rules.yml', 'self-monitoring.rules.yml']) {
+      expected.push(...(await groupsOf(join(rulesDir, name))));
+    }
+    // Every rules file is in it (a new file must be added to the PrometheusRule too).
+    expect(expected.length).toBe((await Promise.all(ruleFiles.map((name) => groupsOf(join(rulesDir, name))))).flat().length);
 
     // Assess: same rules, and kube-prometheus-stack's default ruleSelector label.
     expect(resource.apiVersion).toBe('monitoring.coreos.com/v1');

@@ -182,6 +182,9 @@ describe('serverless package: defaults', () => {
     // '' = guess the payload from the secret's URL (lib/lambda/lambda-config.ts).
     expect(env.WEBHOOK_FORMAT).toBe('');
     expect(Number(env.SECRETS_CACHE_EXPIRY_SECONDS)).toBeGreaterThan(0);
+    // Powertools Metrics (EMF): the stage in the `service` dimension, on unless the param turns it off.
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('aiops-detector-dev');
+    expect(env.POWERTOOLS_METRICS_DISABLED).toBe('false');
     expect(readZip(plain.zip).has(text(env.CONFIG_FILE))).toBe(true);
   });
 

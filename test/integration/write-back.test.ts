@@ -5,6 +5,9 @@
  * Service scaled up from zero. What was written is queried back through Prometheus' HTTP API and
  * compared with the run's own result lines.
  *
+ * The CLI's own metrics (`selfMetrics.remoteWrite`) go the same way, at the wall clock: a
+ * process nothing scrapes, each run one counter lifetime.
+ *
  * The history is backfilled with promtool, which makes Prometheus refuse samples older than the
  * newest block unless an out-of-order window allows them: the default 3h of startPrometheus()
  * with remote write. A live Prometheus (scraping up to now) takes the run's samples without one.
@@ -190,5 +193,71 @@ describe('write-back after each run', () => {
     } finally {
       await refuser.close();
     }
+  });
+});
+
+describe('self-metrics by remote write (selfMetrics.remoteWrite)', () => {
+  interface Found {
+    labels: Record<string, string>;
+    value: number;
+  }
+  const instant = async (query: string): Promise<Found[]> => queryAt(query, Date.now());
+
+  it('writes each run\'s figures at the wall clock; Prometheus counts the runs of separate processes', async () => {
+    // Prepare: no write-back of scores, state in memory: only the self-metrics are written.
+    const config = join(dir, 'self-metrics.yaml');
+    await writeFile(
+      config,
+      [
+        'prometheus:',
+        `  url: ${prometheus.url}`,
+        '  retries: 0',
+        'detectors:',
+        '  - name: latency',
+        `    query: ${metric}`,
+        '  - name: broken',
+        '    query: "rate(app_latency_seconds[5m]"',
+        'alerts:',
+        '  stateStore: memory',
+        '  sinks:',
+        '    - type: webhook',
+        '      url: { env: HOOK_URL }',
+        'selfMetrics: { remoteWrite: true, job: aiops-cron }',
+        '',
+      ].join('\n'),
+    );
+    const startedS = Date.now() / 1000;
+
+    // Act: two runs that succeed, then one where `broken` fails, each its own `run`
+    const codes: number[] = [];
+    for (const argv of [['--detector', 'latency'], ['--detector', 'latency'], []]) {
+      codes.push((await run(config, ['--now', at(0), ...argv])).code);
+    }
+
+    // Assess
+    expect(codes).toEqual([0, 0, 1]);
+    const [success] = await instant('aiops_detector_runs_total{outcome="success"}');
+    expect(success!.labels).toEqual({ __name__: 'aiops_detector_runs_total', job: 'aiops-cron', outcome: 'success' });
+    // Each run wrote 0 at its start and its own count at its end: three counter lifetimes.
+    expect(await instant('count_over_time(aiops_detector_runs_total{outcome="success"}[5m])')).toMatchObject([{ value: 6 }]);
+    // 0, 1, 0, 1, 0, 0: the drop to 0 as the next run starts is a counter reset, twice.
+    expect(await instant('resets(aiops_detector_runs_total{outcome="success"}[5m])')).toMatchObject([{ value: 2 }]);
+    expect(await instant('max_over_time(aiops_detector_runs_total{outcome="failure"}[5m])')).toMatchObject([{ value: 1 }]);
+    // The failure ratio the alert rule computes is the real one: every series has the same samples.
+    const [ratio] = await instant(
+      'sum(increase(aiops_detector_runs_total{outcome="failure"}[5m])) / sum(increase(aiops_detector_runs_total[5m]))',
+    );
+    expect(ratio!.value).toBeCloseTo(1 / 3, 6);
+    const [runs] = await instant('sum(increase(aiops_detector_runs_total[5m]))');
+    // increase() extrapolates towards the end of the range, never before a counter's first 0.
+    expect(runs!.value).toBeGreaterThanOrEqual(3);
+    expect(runs!.value).toBeLessThan(4.5);
+    expect(await instant('max_over_time(aiops_detector_detector_runs_total{detector="broken",outcome="failure"}[5m])')).toMatchObject([
+      { value: 1 },
+    ]);
+    expect(await instant('sum(max_over_time(aiops_detector_series_scored_total{detector="latency"}[5m]))')).toMatchObject([{ value: 3 }]);
+    const [lastSuccess] = await instant('last_over_time(aiops_detector_last_success_timestamp_seconds{job="aiops-cron"}[5m])');
+    expect(lastSuccess!.value).toBeGreaterThan(startedS);
+    expect(lastSuccess!.value).toBeLessThanOrEqual(Date.now() / 1000);
   });
 });

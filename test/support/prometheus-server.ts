@@ -34,6 +34,8 @@ export interface StartPrometheusOptions {
    * accepted; default `3h` when `remoteWrite` is on.
    */
   outOfOrderTimeWindow?: string;
+  /** Scrape jobs (`host:port` targets, path /metrics), e.g. a `serve` process' self-metrics. */
+  scrape?: readonly { job: string; targets: readonly string[]; intervalSeconds?: number }[];
   /** Extra command-line flags. */
   extraArgs?: readonly string[];
   /** Milliseconds to wait for /-/ready; default 30 s. */
@@ -141,9 +143,15 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     }
     const outOfOrder = options.outOfOrderTimeWindow ?? (options.remoteWrite ? '3h' : undefined);
     const configPath = join(dir, 'prometheus.yml');
+    const scrapeConfigs = (options.scrape ?? []).map(
+      (job) =>
+        `  - job_name: ${job.job}\n    scrape_interval: ${job.intervalSeconds ?? 1}s\n` +
+        `    static_configs:\n      - targets: [${job.targets.map((t) => `'${t}'`).join(', ')}]\n`,
+    );
     await writeFile(
       configPath,
-      `global:\n  scrape_interval: 1m\n${outOfOrder ? `storage:\n  tsdb:\n    out_of_order_time_window: ${outOfOrder}\n` : ''}`,
+      `global:\n  scrape_interval: 1m\n${outOfOrder ? `storage:\n  tsdb:\n    out_of_order_time_window: ${outOfOrder}\n` : ''}` +
+        (scrapeConfigs.length > 0 ? `scrape_configs:\n${scrapeConfigs.join('')}` : ''),
     );
 
     let lastError: unknown;

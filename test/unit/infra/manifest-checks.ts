@@ -132,7 +132,7 @@ const models: Record<string, ModelClass> = {
 };
 
 /** Kinds validated by our own key lists only (no model package for them here). */
-const kindsWithoutModel = new Set(['monitoring.coreos.com/v1/PrometheusRule']);
+const kindsWithoutModel = new Set(['monitoring.coreos.com/v1/PrometheusRule', 'monitoring.coreos.com/v1/PodMonitor']);
 
 /** The model's validation errors, or a problem when no model covers the kind. */
 export function modelProblems(object: K8sObject): string[] {
@@ -304,6 +304,26 @@ const shapes: Record<string, Record<string, FieldShape>> = {
   PrometheusRuleSpec: { groups: 'RuleGroup[]' },
   RuleGroup: { name: 'string', interval: 'string', limit: 'number', rules: 'Rule[]' },
   Rule: { record: 'string', alert: 'string', expr: 'string', for: 'string', keep_firing_for: 'string', labels: 'map', annotations: 'map' },
+  PodMonitor: { ...typeMeta, spec: 'PodMonitorSpec' },
+  PodMonitorSpec: {
+    selector: 'MonitorLabelSelector',
+    namespaceSelector: 'any',
+    podMetricsEndpoints: 'PodMetricsEndpoint[]',
+    jobLabel: 'string',
+    podTargetLabels: 'string[]',
+  },
+  MonitorLabelSelector: { matchLabels: 'map', matchExpressions: 'any' },
+  PodMetricsEndpoint: {
+    port: 'string',
+    portNumber: 'number',
+    path: 'string',
+    scheme: 'string',
+    interval: 'string',
+    scrapeTimeout: 'string',
+    honorLabels: 'boolean',
+    relabelings: 'any',
+    metricRelabelings: 'any',
+  },
   Kustomization: {
     apiVersion: 'string',
     kind: 'string',
@@ -326,6 +346,7 @@ const shapeOfKind: Record<string, string> = {
   'serving.knative.dev/v1/Service': 'KnativeService',
   'sources.knative.dev/v1/PingSource': 'PingSource',
   'monitoring.coreos.com/v1/PrometheusRule': 'PrometheusRule',
+  'monitoring.coreos.com/v1/PodMonitor': 'PodMonitor',
   'kustomize.config.k8s.io/v1beta1/Kustomization': 'Kustomization',
 };
 

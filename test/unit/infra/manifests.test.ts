@@ -199,6 +199,27 @@ describe('the Knative deployment', () => {
     expect((await loadContainerConfig(view!)).alerts.stateStore).toEqual({ type: 'prometheus' });
   });
 
+  it('is scraped on GET /metrics at the container port: prometheus.io annotations, and a PodMonitor for its pods', async () => {
+    // Prepare
+    const objects = built['infra/knative']!;
+    const service = objectOf(objects, 'Service');
+    const annotations = (service.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations;
+    const [monitor] = (await loadYamlDocuments(join(infra, 'prometheus/pod-monitor.yaml'))) as K8sObject[];
+    const spec = monitor!.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Obj[] };
+
+    // Assess: the annotations name the detector's own port, not Knative's queue-proxy
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(Number(annotations['prometheus.io/port'])).toBe((containerOf(service).ports as Obj[])[0]!.containerPort);
+    expect(annotations['prometheus.io/path']).toBe('/metrics');
+    // The PodMonitor: in the Service's namespace, selecting its pods (Knative labels them with
+    // the Service's name), on the port name Knative gives the container, for kube-prometheus-stack.
+    expect(monitor!.kind).toBe('PodMonitor');
+    expect(monitor!.metadata?.namespace).toBe(service.metadata?.namespace);
+    expect(monitor!.metadata?.labels?.release).toBe('kube-prometheus-stack');
+    expect(spec.selector.matchLabels).toEqual({ 'serving.knative.dev/service': service.metadata?.name });
+    expect(spec.podMetricsEndpoints).toEqual([{ port: 'user-port', path: '/metrics', interval: '30s' }]);
+  });
+
   it('uses an image name Knative does not try to resolve in a registry (minikube-built)', () => {
     const image = String(containerOf(objectOf(built['infra/knative']!, 'Service')).image);
     // knative-serving's config-deployment `registries-skipping-tag-resolving` default.
@@ -219,8 +240,11 @@ describe('the CronJob deployment', () => {
     expect(podSpecOf(cronJob)!.restartPolicy).toBe('Never');
 
     const [view] = containerViews(objects);
-    const store = (await loadContainerConfig(view!)).alerts.stateStore;
+    const config = await loadContainerConfig(view!);
+    const store = config.alerts.stateStore;
     expect(store.type).toBe('file');
+    // Nothing scrapes a CronJob: its runs remote-write their own metrics.
+    expect(config.selfMetrics).toEqual({ remoteWrite: true, job: 'aiops-detector-cronjob' });
     const volumes = podSpecOf(cronJob)!.volumes as Obj[];
     const mount = (containerOf(cronJob).volumeMounts as Obj[]).find((m) => 'path' in store && store.path.startsWith(`${String(m.mountPath)}/`))!;
     expect(volumes.find((v) => v.name === mount.name)!.persistentVolumeClaim).toBeDefined();

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../../lib/log.js';
 import type { RunSummary } from '../../../lib/run.js';
-import { createDetectorServer, type CycleRequest, type DetectorServer } from '../../../lib/serve/server.js';
+import { createDetectorServer, type CycleRequest, type DetectorServer, type MetricsExposition } from '../../../lib/serve/server.js';
 
 const pingHeaders = {
   'content-type': 'application/json',
@@ -76,13 +76,17 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(runCycle: (request: CycleRequest) => Promise<RunSummary>, options: { maxBodyBytes?: number } = {}) {
+async function start(
+  runCycle: (request: CycleRequest) => Promise<RunSummary>,
+  { metrics, ...options }: { maxBodyBytes?: number; metrics?: MetricsExposition } = {},
+) {
   const logger = createMemoryLogger();
   const calls: CycleRequest[] = [];
   server = createDetectorServer(
     { detectorNames: ['latency', 'errors'], retryAfterSeconds: 7, ...options },
     {
       logger,
+      ...(metrics ? { metrics } : {}),
       now: () => clock,
       runCycle: (request) => {
         calls.push(request);
@@ -154,6 +158,27 @@ describe('detector server', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toBe("no detector named 'nope'; configured: latency, errors");
     expect(calls).toEqual([]);
+  });
+
+  it('answers GET /metrics with the exposition it is given, in its content type, and logs it at debug only', async () => {
+    // Prepare
+    const metrics: MetricsExposition = {
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      metrics: () => Promise.resolve('aiops_detector_runs_total{outcome="success"} 3\n'),
+    };
+    const { port, logger } = await start(() => Promise.resolve(summary()), { metrics });
+
+    // Act
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const head = await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'HEAD' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(metrics.contentType);
+    expect(await response.text()).toBe('aiops_detector_runs_total{outcome="success"} 3\n');
+    expect(head.status).toBe(200);
+    expect((await call(port, 'POST', '/metrics')).headers.allow).toBe('GET, HEAD');
+    expect(logger.diagnostics.filter((l) => l.path === '/metrics').map((l) => l.level)).toEqual(['debug', 'debug', 'info']);
   });
 
   it('answers 404 for unknown paths, 405 with Allow for wrong methods, 413 for a large body', async () => {
