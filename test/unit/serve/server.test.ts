@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../../lib/log.js';
 import type { RunSummary } from '../../../lib/run.js';
 import { createDetectorServer, type CycleRequest, type DetectorServer, type MetricsExposition } from '../../../lib/serve/server.js';
+import { runSummary } from '../../support/run-summary.js';
 
 const pingHeaders = {
   'content-type': 'application/json',
@@ -20,24 +21,6 @@ const pingHeaders = {
 };
 const clock = new Date('2026-11-24T06:30:00Z');
 
-function summary(overrides: Partial<RunSummary> = {}): RunSummary {
-  return {
-    ok: true,
-    dryRun: false,
-    detectors: 1,
-    series: 2,
-    anomalies: 1,
-    alertsSent: 1,
-    failures: 0,
-    pending: 0,
-    skipped: [],
-    durationMs: 12,
-    timingsMs: { query: 5, score: 5, deliver: 2 },
-    outcomes: [{ name: 'latency', ok: true, series: 2, anomalies: 1 }],
-    results: [],
-    ...overrides,
-  };
-}
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -100,7 +83,7 @@ async function start(
 
 describe('detector server', () => {
   it('answers probes on /healthz and /readyz (GET and HEAD)', async () => {
-    const { port } = await start(() => Promise.resolve(summary()));
+    const { port } = await start(() => Promise.resolve(runSummary()));
     expect((await call(port, 'GET', '/healthz')).status).toBe(200);
     expect((await call(port, 'GET', '/readyz')).body).toEqual({ status: 'ok' });
     expect((await call(port, 'HEAD', '/healthz')).status).toBe(200);
@@ -108,7 +91,7 @@ describe('detector server', () => {
 
   it('runs one cycle for a PingSource event, as of the event time, and answers 200 with the summary', async () => {
     // Act
-    const { port, calls } = await start(() => Promise.resolve(summary()));
+    const { port, calls } = await start(() => Promise.resolve(runSummary()));
     const response = await call(port, 'POST', '/', pingHeaders, '{"trigger":"schedule"}');
 
     // Assess
@@ -127,7 +110,7 @@ describe('detector server', () => {
   });
 
   it('runs a structured event without time as of the clock, with the detector subset it names', async () => {
-    const { port, calls } = await start(() => Promise.resolve(summary()));
+    const { port, calls } = await start(() => Promise.resolve(runSummary()));
     const event = { specversion: '1.0', id: 'manual-1', source: 'ops', type: 'run', data: { detectors: ['errors'] } };
     const response = await call(port, 'POST', '/', { 'content-type': 'application/cloudevents+json' }, JSON.stringify(event));
     expect(response.status).toBe(200);
@@ -136,7 +119,7 @@ describe('detector server', () => {
   });
 
   it('answers 500 with the summary when the run failed, and 500 when the cycle threw', async () => {
-    const failed = summary({ ok: false, failures: 1, outcomes: [{ name: 'latency', ok: false, error: 'HTTP 500', series: 0, anomalies: 0 }] });
+    const failed = runSummary({ ok: false, failures: 1, outcomes: [{ name: 'latency', ok: false, error: 'HTTP 500', series: 0, anomalies: 0 }] });
     const { port } = await start(() => Promise.resolve(failed));
     const response = await call(port, 'POST', '/', pingHeaders);
     expect(response.status).toBe(500);
@@ -150,7 +133,7 @@ describe('detector server', () => {
   });
 
   it('refuses what is not a CloudEvent (400) and unknown detectors (400) without running anything', async () => {
-    const { port, calls } = await start(() => Promise.resolve(summary()));
+    const { port, calls } = await start(() => Promise.resolve(runSummary()));
     const plain = await call(port, 'POST', '/', { 'content-type': 'application/json' }, '{}');
     expect(plain.status).toBe(400);
     expect(plain.body.error).toMatch(/not a CloudEvent/);
@@ -166,7 +149,7 @@ describe('detector server', () => {
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
       metrics: () => Promise.resolve('aiops_detector_runs_total{outcome="success"} 3\n'),
     };
-    const { port, logger } = await start(() => Promise.resolve(summary()), { metrics });
+    const { port, logger } = await start(() => Promise.resolve(runSummary()), { metrics });
 
     // Act
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -182,7 +165,7 @@ describe('detector server', () => {
   });
 
   it('answers 404 for unknown paths, 405 with Allow for wrong methods, 413 for a large body', async () => {
-    const { port, calls } = await start(() => Promise.resolve(summary()), { maxBodyBytes: 1024 });
+    const { port, calls } = await start(() => Promise.resolve(runSummary()), { maxBodyBytes: 1024 });
     expect((await call(port, 'GET', '/metrics')).status).toBe(404);
     const wrong = await call(port, 'GET', '/');
     expect(wrong.status).toBe(405);
@@ -202,7 +185,7 @@ describe('detector server', () => {
     const first = call(port, 'POST', '/', pingHeaders);
     await expect.poll(() => calls.length).toBe(1);
     const second = await call(port, 'POST', '/', { ...pingHeaders, 'ce-id': 'ping-2' });
-    gate.resolve(summary());
+    gate.resolve(runSummary());
     const firstResponse = await first;
     const third = await call(port, 'POST', '/', { ...pingHeaders, 'ce-id': 'ping-3' });
 
@@ -223,7 +206,7 @@ describe('detector server', () => {
 
     // Act
     const stopped = running.shutdown(10_000);
-    setTimeout(() => gate.resolve(summary()), 50);
+    setTimeout(() => gate.resolve(runSummary()), 50);
 
     // Assess
     expect(await stopped).toEqual({ cycleAborted: false });
@@ -239,7 +222,7 @@ describe('detector server', () => {
     const { port, calls, server: running, logger } = await start(
       (request) =>
         new Promise((resolve) => {
-          request.signal.addEventListener('abort', () => resolve(summary({ ok: false, skipped: ['latency'], failures: 1 })));
+          request.signal.addEventListener('abort', () => resolve(runSummary({ ok: false, skipped: ['latency'], failures: 1 })));
         }),
     );
     const response = call(port, 'POST', '/', pingHeaders);
