@@ -4,8 +4,9 @@
  * node-exporter-like metric, deterministic, and a local server that sends it in 64 KB writes
  * (chunked, no Content-Length, as Prometheus does) and records how much of it went out.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { drained } from '../../test/support/fake-prometheus.js';
 
 export const stepSeconds = 60;
 /** The newest sample of every series (and the `--now` of the CLI run). */
@@ -28,19 +29,6 @@ export function largeAnswer(series: number, points: number): Buffer {
   }
   parts.push(']}}');
   return Buffer.from(parts.join(''), 'utf8');
-}
-
-/** Resolves when `res` can take more, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 export interface AnswerServer {

@@ -107,7 +107,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** Resolves when `res` takes more data again, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
