@@ -30,9 +30,11 @@ import {
   readNabDataFile,
   readNabWindows,
   readPublishedScores,
+  readReferenceScores,
   type NabDataFile,
   type PublishedScore,
 } from './corpus.js';
+import { incidentRows, pagerView, pagesFromScores, type PagerView } from './pager.js';
 import { NEVER_THRESHOLD, scoreNabCorpus, type NabProfileResult } from './scorer.js';
 import { detectorSettings, produceScores, type FileScores, type ScoreSource } from './score-source.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
@@ -175,6 +177,7 @@ async function runPool(
             name,
             scores: Float64Array.from(message.scores),
             alerts: Uint8Array.from(message.alerts),
+            pages: Uint8Array.from(message.pages),
             elapsedMs: message.elapsedMs,
           });
           if (!failed) feed(child);
@@ -263,6 +266,42 @@ function writeResults(dir: string, files: readonly NabDataFile[], scores: Map<st
   writeFileSync(path.join(dir, 'scores.csv'), `${summary.join('\n')}\n`);
 }
 
+/** The reference detectors whose pager's view is printed beside ours (reference/<name>). */
+const pagerReferences = [
+  { detector: 'numenta', label: 'numenta (HTM)' },
+  { detector: 'randomCutForest', label: 'randomCutForest' },
+] as const;
+
+interface PagerRow {
+  readonly detector: string;
+  /** The score a page needs; undefined for ours, which pages where its alert fires. */
+  readonly threshold: number | undefined;
+  readonly view: PagerView;
+}
+
+/**
+ * A published detector's pager's view: pages at its NAB standard-profile threshold (the one the
+ * scorer chooses for it over these files).
+ */
+function referencePagerRow(files: readonly NabDataFile[], nabDir: string, detector: string, label: string): PagerRow {
+  const inputs = files.map((f) => ({ ...f, scores: readReferenceScores(nabDir, detector, f.name, f.values.length) }));
+  const standard = scoreNabCorpus(inputs).find((r) => r.profile.name === 'standard') as NabProfileResult;
+  const pagesAt = (scores: Float64Array): Uint8Array => pagesFromScores(scores, standard.threshold);
+  return { detector: label, threshold: standard.threshold, view: pagerView(inputs.map((f) => ({ ...f, pages: pagesAt(f.scores) }))) };
+}
+
+function formatPagerTable(rows: readonly PagerRow[]): string {
+  const nameWidth = Math.max(8, ...rows.map((r) => r.detector.length));
+  const lines = [`${'detector'.padEnd(nameWidth)}  ${'pages at'.padStart(9)}  ${'false pages / series-day'.padStart(24)}  ${'windows caught'.padStart(14)}`];
+  for (const { detector, threshold, view } of rows) {
+    const at = threshold === undefined ? 'alert' : threshold === NEVER_THRESHOLD ? 'never' : threshold.toFixed(3);
+    lines.push(
+      `${detector.padEnd(nameWidth)}  ${at.padStart(9)}  ${view.falsePagesPerDay.toFixed(3).padStart(24)}  ${`${view.windowsCaught}/${view.windows}`.padStart(14)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
@@ -303,6 +342,18 @@ async function main(): Promise<void> {
   };
   const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
   const complete = names.length === listNabFiles(options.nabDir).length;
+  // The pager's view (bench/nab/pager.ts): ours from the alert column, a published detector's
+  // (this run's, with --reference, and the two references beside it) from its score at its threshold.
+  const ownRow: PagerRow =
+    options.source.kind === 'detector'
+      ? { detector: 'aiops-detector (this run)', threshold: undefined, view: pagerView(files.map((f) => ({ ...f, pages: (scores.get(f.name) as FileScores).pages }))) }
+      : referencePagerRow(files, options.nabDir, options.source.detector, `reference ${options.source.detector} (this run)`);
+  const pagerRows = [
+    ownRow,
+    ...pagerReferences
+      .filter((r) => options.source.kind !== 'reference' || r.detector !== options.source.detector)
+      .map((r) => referencePagerRow(files, options.nabDir, r.detector, r.label)),
+  ];
   if (options.writeResultsDir !== undefined) writeResults(options.writeResultsDir, files, scores, results);
 
   if (options.json) {
@@ -321,6 +372,15 @@ async function main(): Promise<void> {
             rawScore: r.rawScore,
             windowsDetected: r.files.reduce((n, f) => n + f.windowsDetected, 0),
             falsePositiveRows: r.files.reduce((n, f) => n + f.fp, 0),
+          })),
+          pager: pagerRows.map((r) => ({
+            detector: r.detector,
+            threshold: r.threshold ?? null,
+            falsePages: r.view.falsePages,
+            seriesDays: Number(r.view.seriesDays.toFixed(2)),
+            falsePagesPerSeriesDay: Number(r.view.falsePagesPerDay.toFixed(3)),
+            windowsCaught: r.view.windowsCaught,
+            windows: r.view.windows,
           })),
           elapsedMs: Math.round(elapsedMs),
           detectionMs: Math.round(detectedMs),
@@ -355,6 +415,9 @@ async function main(): Promise<void> {
       `${r.profile.name.padEnd(20)} threshold ${threshold}, raw ${r.rawScore.toFixed(3)}, windows detected ${detected}/${windowCount}, false-positive rows ${fpRows}`,
     );
   }
+  out.push('');
+  out.push(`The pager's view (pages after probation; one incident per ${incidentRows} rows; ${pagerRows[0]?.view.seriesDays.toFixed(1)} series-days):`);
+  out.push(formatPagerTable(pagerRows));
   if (seedRuns.length > 0) {
     const standards = seedRuns.map((r) => r.standard);
     out.push(

@@ -29,6 +29,8 @@ export interface FileScores {
   readonly scores: Float64Array;
   /** 1 where an alert notification went out (`firing` or `repeat`; zeros for a reference). */
   readonly alerts: Uint8Array;
+  /** 1 where a page went out: the alert fired (the pager's view, bench/nab/pager.ts; zeros for a reference). */
+  readonly pages: Uint8Array;
   readonly elapsedMs: number;
 }
 
@@ -52,6 +54,7 @@ export async function produceScores(nabDir: string, name: string, source: ScoreS
       name,
       scores: readReferenceScores(nabDir, source.detector, name, rowCount),
       alerts: new Uint8Array(rowCount),
+      pages: new Uint8Array(rowCount),
       elapsedMs: performance.now() - started,
     };
   }
@@ -64,11 +67,13 @@ export async function produceScores(nabDir: string, name: string, source: ScoreS
   }
   const scores = new Float64Array(rowCount);
   const alerts = new Uint8Array(rowCount);
+  const pages = new Uint8Array(rowCount);
   rows.forEach((row, i) => {
     alerts[i] = notified(row.alert) ? 1 : 0;
+    pages[i] = row.alert === 'firing' ? 1 : 0;
     // Rows before the detector has enough history carry no score: they count as 0.
     const score = Number.isFinite(row.anomalyScore) ? Math.min(1, Math.max(0, row.anomalyScore)) : 0;
     scores[i] = source.signal === 'alert' ? alerts[i] : score;
   });
-  return { name, scores, alerts, elapsedMs: performance.now() - started };
+  return { name, scores, alerts, pages, elapsedMs: performance.now() - started };
 }

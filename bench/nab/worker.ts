@@ -16,7 +16,7 @@ export interface WorkerRequest {
 
 /** Worker -> parent: plain arrays, because IPC serialises to JSON. */
 export type WorkerResponse =
-  | { readonly id: number; readonly ok: true; readonly scores: number[]; readonly alerts: number[]; readonly elapsedMs: number }
+  | { readonly id: number; readonly ok: true; readonly scores: number[]; readonly alerts: number[]; readonly pages: number[]; readonly elapsedMs: number }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 function reply(message: WorkerResponse): void {
@@ -31,6 +31,7 @@ process.on('message', (request: WorkerRequest) => {
         ok: true,
         scores: Array.from(result.scores),
         alerts: Array.from(result.alerts),
+        pages: Array.from(result.pages),
         elapsedMs: result.elapsedMs,
       }),
     (error: unknown) => {
