@@ -8,8 +8,10 @@
  *   npm run bench:nab -- --files 'realKnownCause/*' --set windowMinutes=1440
  *   npm run bench:nab -- --json --write-results /tmp/nab
  *   npm run bench:nab -- --seeds 3                # also replay with 2 more detector names (reseeded forests)
+ *   npm run bench:nab -- --half a --set minScore=0.6   # tune on half a, then report with --half b
  *
- * Options: --reference NAME, --files PATTERNS (comma-separated, `*` wildcard), --set KEY=JSON
+ * Options: --reference NAME, --files PATTERNS (comma-separated, `*` wildcard), --half a|b (every
+ * other file of each category, by name: choose settings on one half, report on the other), --set KEY=JSON
  * (repeatable, experiment overrides of the detector defaults, applied to every file),
  * --signal score|alert, --workers N (default 2; 0 = in process), --nab-dir DIR, --json,
  * --write-results DIR, --seeds N (default 1: the forests are seeded from the detector's name, and
@@ -45,6 +47,8 @@ interface RunOptions {
   readonly nabDir: string;
   readonly source: ScoreSource;
   readonly patterns: readonly string[];
+  /** One half of the files (see {@link halfOf}), for settings chosen on the other. */
+  readonly half: Half | undefined;
   readonly workers: number;
   readonly json: boolean;
   readonly writeResultsDir: string | undefined;
@@ -57,6 +61,7 @@ function parseOptions(argv: readonly string[]): RunOptions {
     options: {
       reference: { type: 'string' },
       files: { type: 'string' },
+      half: { type: 'string' },
       set: { type: 'string', multiple: true },
       signal: { type: 'string', default: 'score' },
       workers: { type: 'string', default: '2' },
@@ -93,6 +98,9 @@ function parseOptions(argv: readonly string[]): RunOptions {
     throw new InputError('--set and --seeds apply to our detector, not to --reference scores');
   }
   if (seeds > 1 && 'name' in overrides) throw new InputError('--seeds chooses the detector names itself: drop --set name=...');
+  if (values.half !== undefined && values.half !== 'a' && values.half !== 'b') {
+    throw new InputError(`--half must be a or b, got ${values.half}`);
+  }
   const source: ScoreSource =
     values.reference !== undefined
       ? { kind: 'reference', detector: values.reference }
@@ -104,11 +112,25 @@ function parseOptions(argv: readonly string[]): RunOptions {
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p !== ''),
+    half: values.half,
     workers,
     json: values.json,
     writeResultsDir: values['write-results'],
     seeds,
   };
+}
+
+type Half = 'a' | 'b';
+
+/**
+ * The half of the subset a file belongs to, for tuning on one half and reporting on the other:
+ * within each category (the folder), files sorted by name go to a, b, a, b, ... so both halves
+ * hold every kind of data. Fixed by the names alone, so a half is the same in every run.
+ */
+export function halfOf(names: readonly string[], name: string): Half {
+  const category = path.dirname(name);
+  const siblings = names.filter((n) => path.dirname(n) === category).sort();
+  return siblings.indexOf(name) % 2 === 0 ? 'a' : 'b';
 }
 
 /** `realKnownCause/*`, `*taxi*`: matched against the whole name and the base name. */
@@ -290,6 +312,15 @@ function referencePagerRow(files: readonly NabDataFile[], nabDir: string, detect
   return { detector: label, threshold: standard.threshold, view: pagerView(inputs.map((f) => ({ ...f, pages: pagesAt(f.scores) }))) };
 }
 
+/** The published detectors' NAB scores on `files` (the published table holds whole-subset scores only). */
+function referenceScoresOn(files: readonly NabDataFile[], nabDir: string): PublishedScore[] {
+  return pagerReferences.map(({ detector, label }) => {
+    const results = scoreNabCorpus(files.map((f) => ({ ...f, scores: readReferenceScores(nabDir, detector, f.name, f.values.length) })));
+    const of = (profile: string): number => (results.find((r) => r.profile.name === profile) as NabProfileResult).normalizedScore;
+    return { detector: label, standard: of('standard'), lowFp: of('reward_low_FP_rate'), lowFn: of('reward_low_FN_rate') };
+  });
+}
+
 function formatPagerTable(rows: readonly PagerRow[]): string {
   const nameWidth = Math.max(8, ...rows.map((r) => r.detector.length));
   const lines = [`${'detector'.padEnd(nameWidth)}  ${'pages at'.padStart(9)}  ${'false pages / series-day'.padStart(24)}  ${'windows caught'.padStart(14)}`];
@@ -306,7 +337,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
   const windows = readNabWindows(options.nabDir);
-  const names = selectFiles(listNabFiles(options.nabDir), options.patterns);
+  const all = listNabFiles(options.nabDir);
+  const names = selectFiles(all, options.patterns).filter((name) => options.half === undefined || halfOf(all, name) === options.half);
   const files = names.map((name) => readNabDataFile(options.nabDir, name, windows));
   // Progress on a terminal only, on stderr: a full run takes minutes; stdout stays the result.
   const progress = process.stderr.isTTY
@@ -341,7 +373,7 @@ async function main(): Promise<void> {
     lowFn: byProfile('reward_low_FN_rate').normalizedScore,
   };
   const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
-  const complete = names.length === listNabFiles(options.nabDir).length;
+  const complete = names.length === all.length;
   // The pager's view (bench/nab/pager.ts): ours from the alert column, a published detector's
   // (this run's, with --reference, and the two references beside it) from its score at its threshold.
   const ownRow: PagerRow =
@@ -363,6 +395,7 @@ async function main(): Promise<void> {
           source: options.source,
           settings: options.source.kind === 'detector' ? detectorSettings(options.source.overrides) : undefined,
           files: names.length,
+          half: options.half ?? null,
           windows: windowCount,
           completeSubset: complete,
           scores: results.map((r) => ({
@@ -403,8 +436,12 @@ async function main(): Promise<void> {
   if (complete) {
     out.push(formatTable(rankedTable(readPublishedScores(options.nabDir), { detector: label, ...ours, ours: true })));
   } else {
-    out.push(`Only ${names.length} of the subset's files: not comparable with the published table.`);
-    out.push(formatTable([{ detector: label, ...ours, ours: true }]));
+    const which = options.half !== undefined ? `half ${options.half}, ` : '';
+    out.push(`Only ${names.length} of the subset's files (${which}not comparable with the published table); the references scored on the same files:`);
+    const others = referenceScoresOn(files, options.nabDir).filter(
+      (r) => options.source.kind !== 'reference' || pagerReferences.find((p) => p.label === r.detector)?.detector !== options.source.detector,
+    );
+    out.push(formatTable(rankedTable(others, { detector: label, ...ours, ours: true })));
   }
   out.push('');
   for (const r of results) {
