@@ -161,3 +161,17 @@ export function readPublishedScores(nabDir: string): PublishedScore[] {
   }
   return rows;
 }
+
+/** One of the two halves of the subset. */
+export type NabHalf = 'a' | 'b';
+
+/**
+ * The half of the subset a file belongs to, for tuning on one half and reporting on the other:
+ * within each category (the folder), files sorted by name go to a, b, a, b, ... so both halves
+ * hold every kind of data. Fixed by the names alone, so a half is the same in every run.
+ */
+export function nabHalfOf(names: readonly string[], name: string): NabHalf {
+  const category = path.dirname(name);
+  const siblings = names.filter((n) => path.dirname(n) === category).sort();
+  return siblings.indexOf(name) % 2 === 0 ? 'a' : 'b';
+}

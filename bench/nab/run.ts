@@ -29,11 +29,13 @@ import { AiopsError, InputError, errorMessage } from '../../lib/errors.js';
 import {
   DEFAULT_NAB_DIR,
   listNabFiles,
+  nabHalfOf,
   readNabDataFile,
   readNabWindows,
   readPublishedScores,
   readReferenceScores,
   type NabDataFile,
+  type NabHalf,
   type PublishedScore,
 } from './corpus.js';
 import { incidentRows, pagerView, pagesFromScores, type PagerView } from './pager.js';
@@ -47,8 +49,8 @@ interface RunOptions {
   readonly nabDir: string;
   readonly source: ScoreSource;
   readonly patterns: readonly string[];
-  /** One half of the files (see {@link halfOf}), for settings chosen on the other. */
-  readonly half: Half | undefined;
+  /** One half of the files (see `nabHalfOf` in corpus.ts), for settings chosen on the other. */
+  readonly half: NabHalf | undefined;
   readonly workers: number;
   readonly json: boolean;
   readonly writeResultsDir: string | undefined;
@@ -118,19 +120,6 @@ function parseOptions(argv: readonly string[]): RunOptions {
     writeResultsDir: values['write-results'],
     seeds,
   };
-}
-
-type Half = 'a' | 'b';
-
-/**
- * The half of the subset a file belongs to, for tuning on one half and reporting on the other:
- * within each category (the folder), files sorted by name go to a, b, a, b, ... so both halves
- * hold every kind of data. Fixed by the names alone, so a half is the same in every run.
- */
-export function halfOf(names: readonly string[], name: string): Half {
-  const category = path.dirname(name);
-  const siblings = names.filter((n) => path.dirname(n) === category).sort();
-  return siblings.indexOf(name) % 2 === 0 ? 'a' : 'b';
 }
 
 /** `realKnownCause/*`, `*taxi*`: matched against the whole name and the base name. */
@@ -338,7 +327,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const windows = readNabWindows(options.nabDir);
   const all = listNabFiles(options.nabDir);
-  const names = selectFiles(all, options.patterns).filter((name) => options.half === undefined || halfOf(all, name) === options.half);
+  const names = selectFiles(all, options.patterns).filter((name) => options.half === undefined || nabHalfOf(all, name) === options.half);
   const files = names.map((name) => readNabDataFile(options.nabDir, name, windows));
   // Progress on a terminal only, on stderr: a full run takes minutes; stdout stays the result.
   const progress = process.stderr.isTTY

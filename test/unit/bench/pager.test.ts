@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { incidentRows, pagerView, pagesFromScores, type PagerFile } from '../../../bench/nab/pager.js';
+import { nabHalfOf } from '../../../bench/nab/corpus.js';
 import { scoreNabCorpus } from '../../../bench/nab/scorer.js';
 import { readNabFixture } from '../../fixtures/nab/nab-fixture.js';
 
@@ -64,5 +65,24 @@ describe("the pager's view", () => {
     expect(view.windows).toBe(72);
     expect(view.windowsCaught).toBe(caught);
     expect(view.falsePagesPerDay).toBeCloseTo(perDay, 3);
+  });
+});
+
+describe('the halves of the subset (bench:nab --half)', () => {
+  const names = readNabFixture().map((f) => f.name);
+  const categoryOf = (name: string): string => name.slice(0, name.indexOf('/'));
+
+  it('gives each category every other file by name, so both halves hold every kind of data', () => {
+    for (const category of new Set(names.map(categoryOf))) {
+      const files = names.filter((n) => categoryOf(n) === category).sort();
+
+      expect(files.map((n) => nabHalfOf(names, n))).toEqual(files.map((_, i) => (i % 2 === 0 ? 'a' : 'b')));
+    }
+  });
+
+  it('depends on the names alone, not on their order', () => {
+    const reversed = [...names].reverse();
+
+    expect(names.map((n) => nabHalfOf(reversed, n))).toEqual(names.map((n) => nabHalfOf(names, n)));
   });
 });
