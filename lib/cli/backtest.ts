@@ -29,6 +29,7 @@ import {
 import type { Config, DetectorConfig, PrometheusConfig } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { defaultAlertPolicy, defaultDetector, defaultPrometheus } from '../config/defaults.js';
+import { httpUrlMessage, isHttpUrl } from '../config/fields.js';
 import { envDetectorName } from '../config/env-config.js';
 import { AiopsError, InputError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
@@ -219,8 +220,8 @@ function prometheusConfigOf(options: Options, settings: Settings): PrometheusCon
     return base;
   }
   const url = options.prometheus.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
-    throw new InputError(`backtest: --prometheus must be an http:// or https:// URL, got ${redactUrl(url)}`);
+  if (!isHttpUrl(url)) {
+    throw new InputError(`backtest: --prometheus ${httpUrlMessage}, got ${redactUrl(url)}`);
   }
   // The recording (the embedded demo) is a config's stand-in for a server: a URL replaces it.
   const { recording: _recording, ...rest } = base;
