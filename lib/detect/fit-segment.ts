@@ -5,6 +5,7 @@
  * alone, so it is cached by the segment and a cached evaluation equals an uncached one.
  */
 import { fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
+import { float64Digest } from '../series/index.js';
 import { movingAverages } from './arrays.js';
 import type { DetectionSettings } from './detection-settings.js';
 import { buildFeatureMatrix, type WindowPoints } from './features.js';
@@ -112,9 +113,12 @@ export function fitSegment(
   cache: EvaluationCache | undefined,
 ): FittedSegment {
   const n = end - start;
-  const key = `${seed}:${fitEndMs}:${n}:${window.timestampsMs[start]}:${window.timestampsMs[end - 1]}`;
+  const segment = slicePoints(window, start, end);
+  // The points themselves are part of the key: a model kept across runs (lib/model) is used only
+  // for the very points it was fitted on.
+  const key = `${seed}:${fitEndMs}:${n}:${float64Digest([segment.timestampsMs, segment.values])}`;
   if (cache?.fit?.key === key) return cache.fit;
-  const matrix = buildFeatureMatrix(slicePoints(window, start, end), detector.features);
+  const matrix = buildFeatureMatrix(segment, detector.features);
   const forest = fitForest(matrix, { trees: detector.trees, maxSamples: detector.maxSamples, seed });
   // Calibration points: every stride-th point counted back from the fit end. Precedents: see
   // precedentRows. The two overlap; each row is scored once.
@@ -156,7 +160,7 @@ export function fitSegment(
   const precedentAverages = movingAverages(precedentScores, m);
   const fit: FittedSegment = {
     // From the segment alone (not the window's older points): a function of the cache key.
-    seasonal: seasonalCalibration(slicePoints(window, start, end), m, spacingMs, precedentList),
+    seasonal: seasonalCalibration(segment, m, spacingMs, precedentList),
     key,
     forest,
     mean,
