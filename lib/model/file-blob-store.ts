@@ -25,6 +25,14 @@ export interface FileBlobStoreOptions {
   directory: string;
 }
 
+/** A put that fails because keys clash with folders: say so beside the system's message. */
+const clashes: Record<string, string> = {
+  EEXIST: ' (a key above it is a file; a key cannot also be the folder of other keys)',
+  ENOTDIR: ' (a key above it is a file; a key cannot also be the folder of other keys)',
+  EISDIR: ' (it is the folder of other keys; a key cannot also be a folder)',
+  ENOTEMPTY: ' (it is the folder of other keys; a key cannot also be a folder)',
+};
+
 function codeOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
@@ -66,8 +74,10 @@ export function createFileBlobStore(options: FileBlobStoreOptions): BlobStore {
         (cleanupError: unknown) => cleanupError,
       );
       if (error instanceof BlobStoreError) throw error;
-      const leftover = cleanup && codeOf(cleanup) !== 'ENOENT' ? ` (temp file ${tmp} left behind)` : '';
-      const reason = signal?.aborted ? 'aborted' : errorMessage(error);
+      // ENOENT, ENOTDIR: the temp file was never made (mkdir or open failed).
+      const nothingLeft = cleanup === undefined || codeOf(cleanup) === 'ENOENT' || codeOf(cleanup) === 'ENOTDIR';
+      const leftover = nothingLeft ? '' : ` (temp file ${tmp} left behind)`;
+      const reason = signal?.aborted ? 'aborted' : `${errorMessage(error)}${clashes[codeOf(error) ?? ''] ?? ''}`;
       throw new BlobStoreError(`Blob store ${description}: cannot put key "${key}" (${path}): ${reason}${leftover}`, {
         cause: error,
       });

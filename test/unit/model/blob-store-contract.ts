@@ -10,6 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../../lib/model/blob-store.js';
 import { BlobKeyError, BlobStoreError } from '../../../lib/model/errors.js';
+import { rejection } from '../../support/rejection.js';
 
 export interface BlobStoreFixture {
   store: BlobStore;
@@ -150,14 +151,11 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
     it('rejects invalid keys in get, put and delete with BlobKeyError naming the key', async () => {
       for (const [key, why] of Object.entries(invalidKeys)) {
         for (const call of [() => store.get(key), () => store.put(key, text('x')), () => store.delete(key)]) {
-          const error: unknown = await call().then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+          const error = await rejection<BlobKeyError>(call());
           expect(error, why).toBeInstanceOf(BlobKeyError);
           expect(error, why).toBeInstanceOf(BlobStoreError);
-          expect((error as BlobKeyError).key, why).toBe(key);
-          expect((error as Error).message, why).toContain(JSON.stringify(key));
+          expect(error.key, why).toBe(key);
+          expect(error.message, why).toContain(JSON.stringify(key));
         }
       }
       expect(await store.list('')).toEqual([]);

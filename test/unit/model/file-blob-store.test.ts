@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStoreError } from '../../../lib/model/errors.js';
 import { createFileBlobStore } from '../../../lib/model/file-blob-store.js';
+import { rejection } from '../../support/rejection.js';
 import { describeBlobStoreContract } from './blob-store-contract.js';
 
 const run = promisify(execFile);
@@ -62,6 +63,7 @@ describe('file BlobStore', () => {
     await expect(store.get('a')).rejects.toThrow(BlobStoreError);
     await expect(store.get('a')).rejects.toThrow(`(${path}): EISDIR`);
     await expect(store.put('a', text('a'))).rejects.toThrow(`cannot put key "a" (${path})`);
+    await expect(store.put('a', text('a'))).rejects.toThrow('it is the folder of other keys');
     expect(await store.list('')).toEqual(['a/b']);
     expect(await readdir(path)).toEqual(['b']); // no temp file left
   });
@@ -70,7 +72,11 @@ describe('file BlobStore', () => {
     const directory = freshDir();
     const store = createFileBlobStore({ directory });
     await store.put('a', text('a'));
-    await expect(store.put('a/b', text('b'))).rejects.toThrow(`cannot put key "a/b" (${join(directory, 'a', 'b')})`);
+    const error = await rejection(store.put('a/b', text('b')));
+    expect(error).toBeInstanceOf(BlobStoreError);
+    expect(error.message).toContain(`cannot put key "a/b" (${join(directory, 'a', 'b')}): `);
+    expect(error.message).toContain('a key above it is a file');
+    expect(error.message).not.toContain('left behind');
     expect(await store.get('a/b')).toBeUndefined();
     await expect(store.delete('a/b')).resolves.toBeUndefined();
     expect(new TextDecoder().decode(await store.get('a'))).toBe('a');
