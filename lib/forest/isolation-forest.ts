@@ -84,7 +84,6 @@ class FittedForest implements IsolationForest {
   readonly sampleSize: number;
   readonly features: number;
   readonly #parts: ForestParts;
-  /** trees x c(psi): E[h(x)] / c(psi) is the summed path length over this. */
   readonly #normaliser: number;
 
   constructor(parts: ForestParts) {
@@ -92,7 +91,7 @@ class FittedForest implements IsolationForest {
     this.sampleSize = parts.sampleSize;
     this.features = parts.features;
     this.#parts = parts;
-    this.#normaliser = this.trees * averagePathLength(parts.sampleSize);
+    this.#normaliser = scoreNormaliser(this.trees, parts.sampleSize);
   }
 
   static partsOf(forest: IsolationForest): ForestParts | undefined {
@@ -111,6 +110,11 @@ class FittedForest implements IsolationForest {
     for (let r = 0; r < matrix.rows; r++) scores[r] = Math.pow(2, -depthSums[r]! / this.#normaliser);
     return scores;
   }
+}
+
+/** trees x c(psi): a row's path length summed over the trees, over this, is E[h(x)] / c(psi). */
+export function scoreNormaliser(trees: number, sampleSize: number): number {
+  return trees * averagePathLength(sampleSize);
 }
 
 /**
