@@ -6,15 +6,15 @@
  *
  * Format, version 1, little-endian (offsets in bytes):
  *
- *      0  magic "IFOR"                        20  features (u32)
- *      4  version (u8) = 1                    24  palette length (u32)
- *      5  layout (u8): 1 general, 2 one       28  threshold count (u32)
- *         feature (isolation-forest.ts)       32  leaf count (u32)
- *      6  feature code width (u8): 0/1/2/4    36  0 (u32)
- *      7  leaf code width (u8): 1/2/4         40  trees x c(psi) as the writer had it (f64)
- *      8  checksum of all other bytes (u32)   48  the sections of tree-codec.ts: palette,
- *     12  trees (u32)                             thresholds (f64), shape (i32), features,
- *     16  psi (u32)                               leaves; each from a multiple of 8, the
+ *      0  magic "IFOR"                        20  psi (u32)
+ *      4  version (u8) = 1, 3 zero bytes      24  features (u32)
+ *      8  checksum32 of the bytes after it    28  palette length (u32)
+ *     12  layout (u8): 1 general, 2 one       32  threshold count (u32)
+ *         feature (isolation-forest.ts)       36  leaf count (u32)
+ *     13  feature code width (u8): 0/1/2/4    40  trees x c(psi) as the writer had it (f64)
+ *     14  leaf code width (u8): 1/2/4         48  the sections of tree-codec.ts: palette,
+ *     15  0 (u8)                                  thresholds (f64), shape (i32), features,
+ *     16  trees (u32)                             leaves; each from a multiple of 8, the
  *                                                 total a multiple of 8, padding zero
  *
  * The training-data record of a psi = n fit is not written: the forest read back walks its
@@ -22,6 +22,7 @@
  */
 import { ForestDecodeError, ForestInputError } from './errors.js';
 import { forestFromParts, forestParts, scoreNormaliser, type IsolationForest } from './isolation-forest.js';
+import { checksum32 } from './checksum.js';
 import { decodeTrees, encodeTrees, maskWords, treeHeight, type Codes, type TreeSections, type TreeShape } from './tree-codec.js';
 
 const magic = [0x49, 0x46, 0x4f, 0x52] as const; // "IFOR"
@@ -81,17 +82,17 @@ export function encodeForest(forest: IsolationForest): Uint8Array {
   bytes.set(magic, 0);
   const view = new DataView(bytes.buffer);
   view.setUint8(4, version);
-  view.setUint8(5, layoutCodes[layout.kind]);
-  view.setUint8(6, featureWidth);
-  view.setUint8(7, leafCodes.BYTES_PER_ELEMENT);
+  view.setUint8(12, layoutCodes[layout.kind]);
+  view.setUint8(13, featureWidth);
+  view.setUint8(14, leafCodes.BYTES_PER_ELEMENT);
   [forest.trees, sampleSize, features, palette.length, thresholds.length, leafCodes.length].forEach(
-    (value, i) => view.setUint32(12 + 4 * i, value, true),
+    (value, i) => view.setUint32(16 + 4 * i, value, true),
   );
   view.setFloat64(40, scoreNormaliser(forest.trees, sampleSize), true);
   for (const [name, array] of Object.entries(sections) as [keyof TreeSections, TreeSections[keyof TreeSections]][]) {
     bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at[name]);
   }
-  view.setUint32(8, checksum(new Int32Array(bytes.buffer)), true);
+  view.setUint32(8, checksum32(new Int32Array(bytes.buffer, 12)), true);
   return bytes;
 }
 
@@ -108,6 +109,7 @@ export function decodeForest(bytes: Uint8Array): IsolationForest {
   if (bytes.length >= 5 && bytes[4] !== version) {
     throw new ForestDecodeError(`forest bytes of version ${bytes[4]}, this reader knows version ${version}`);
   }
+  if (bytes.length >= 8 && (bytes[5]! | bytes[6]! | bytes[7]!) !== 0) throw new ForestDecodeError('forest bytes damaged: bytes 5 to 7 are not zero');
   if (bytes.length < headerBytes) throw new ForestDecodeError(`forest bytes truncated: expected at least ${headerBytes}, got ${bytes.length}`);
   if (!littleEndianHost) throw new ForestDecodeError('forest bytes are little-endian; this host is big-endian');
   // Typed-array views need their element alignment; a Buffer from Node's pool may not have it.
@@ -122,7 +124,7 @@ export function decodeForest(bytes: Uint8Array): IsolationForest {
     throw new ForestDecodeError(`forest bytes ${aligned.length < at.total ? 'truncated' : 'too long'}: expected ${at.total}, got ${aligned.length}`);
   }
   const written = view.getUint32(8, true);
-  const computed = checksum(new Int32Array(buffer, byteOffset, at.total / 4));
+  const computed = checksum32(new Int32Array(buffer, byteOffset + 12, at.total / 4 - 3));
   if (written !== computed) throw new ForestDecodeError(`forest bytes damaged: checksum ${hex(written)}, the bytes give ${hex(computed)}`);
   const normaliser = scoreNormaliser(trees, sampleSize);
   if (view.getFloat64(40, true) !== normaliser) {
@@ -144,16 +146,16 @@ export function decodeForest(bytes: Uint8Array): IsolationForest {
 
 /** The header's fields and the section counts they imply; throws a `ForestDecodeError` at the first that cannot be. */
 function readHeader(view: DataView): TreeShape & SectionCounts {
-  const layoutCode = view.getUint8(5);
-  const featureWidth = view.getUint8(6);
-  const leafWidth = view.getUint8(7);
-  const [trees, sampleSize, features, palette, thresholds, leafCodes] = [12, 16, 20, 24, 28, 32].map((at) => view.getUint32(at, true)) as [number, number, number, number, number, number];
+  const layoutCode = view.getUint8(12);
+  const featureWidth = view.getUint8(13);
+  const leafWidth = view.getUint8(14);
+  const [trees, sampleSize, features, palette, thresholds, leafCodes] = [16, 20, 24, 28, 32, 36].map((at) => view.getUint32(at, true)) as [number, number, number, number, number, number];
   const kind = layoutCode === layoutCodes.general ? 'general' : layoutCode === layoutCodes.univariate ? 'univariate' : null;
   const widths = kind === 'general' ? [1, 2, 4] : [0];
   let problem: string | null = null;
   if (kind === null) problem = `layout ${layoutCode} is neither 1 (general) nor 2 (one feature)`;
   else if (!widths.includes(featureWidth) || ![1, 2, 4].includes(leafWidth)) problem = `code widths ${featureWidth} and ${leafWidth} bytes`;
-  else if (view.getUint32(36, true) !== 0) problem = 'reserved header bytes are not zero';
+  else if (view.getUint8(15) !== 0) problem = 'byte 15 is not zero';
   else if (trees < 1 || sampleSize < 2 || features < 1) problem = `a forest of ${trees} trees at psi ${sampleSize} on ${features} features`;
   else if (kind === 'univariate' && features !== 1) problem = `the one-feature layout with ${features} features`;
   if (problem !== null || kind === null) throw new ForestDecodeError(`forest bytes damaged: ${problem}`);
@@ -178,40 +180,4 @@ function checkSlots(kind: TreeShape['kind'], trees: number, sampleSize: number, 
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
-}
-
-/** murmur3's 32-bit finaliser: a bijection that spreads every input bit over the output. */
-function finalise(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/**
- * A 32-bit checksum of `words` (an even number of them), word 2 (the checksum) read as 0. Four
- * lanes, so it costs about as much as a copy; every step is a bijection of its lane, so a change
- * confined to one word is always caught, and any other all but always (2^-32 to slip through).
- */
-function checksum(words: Int32Array): number {
-  const n = words.length;
-  const step = (h: number, w: number): number => {
-    const m = Math.imul(h ^ w, 0x9e3779b1);
-    return m ^ (m >>> 15);
-  };
-  let h0 = step(0x243f6a88 ^ n, words[0]!);
-  let h1 = step(0x85a308d3, words[1]!);
-  let h2 = step(0x13198a2e, 0);
-  let h3 = step(0x03707344, words[3]!);
-  let i = 4;
-  for (; i + 4 <= n; i += 4) {
-    h0 = step(h0, words[i]!);
-    h1 = step(h1, words[i + 1]!);
-    h2 = step(h2, words[i + 2]!);
-    h3 = step(h3, words[i + 3]!);
-  }
-  if (i < n) {
-    h0 = step(h0, words[i]!);
-    h1 = step(h1, words[i + 1]!);
-  }
-  return finalise(finalise(finalise(h0 ^ h1) ^ h2) ^ h3);
 }

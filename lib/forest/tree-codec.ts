@@ -75,9 +75,11 @@ function encodeGeneral(forest: ForestArrays): TreeSections {
   const words = maskWords(height);
   const palette = new Palette();
   const shape = new Int32Array(trees * 3 * words);
-  const thresholds: number[] = [];
-  const features: number[] = [];
-  const leaves: number[] = [];
+  const thresholds = new Float64Array(trees * inner);
+  const features = new Uint32Array(trees * inner);
+  const leaves = new Uint32Array(trees * (inner + 1));
+  let j = 0;
+  let l = 0;
   // Which nodes a walk reaches, in heap order (parents first): the root; both children of a
   // split; the left child of a padded node (the walk goes on left to the bottom).
   const reached = new Uint8Array(2 * inner + 1);
@@ -95,8 +97,8 @@ function encodeGeneral(forest: ForestArrays): TreeSections {
         reached[2 * k + 1] = 1;
       } else {
         shape[masks + (k >>> 5)]! |= bit;
-        thresholds.push(threshold[treeInner + k]!);
-        features.push(feature[treeInner + k]!);
+        thresholds[j] = threshold[treeInner + k]!;
+        features[j++] = feature[treeInner + k]!;
         reached[2 * k + 1] = 1;
         reached[2 * k + 2] = 1;
       }
@@ -104,15 +106,15 @@ function encodeGeneral(forest: ForestArrays): TreeSections {
     for (let slot = 0; slot <= inner; slot++) {
       if (reached[inner + slot] === 0) continue;
       shape[masks + 2 * words + (slot >>> 5)]! |= 1 << (slot & 31);
-      leaves.push(palette.indexOf(leafValue[t * (inner + 1) + slot]!));
+      leaves[l++] = palette.indexOf(leafValue[t * (inner + 1) + slot]!);
     }
   }
   return {
     palette: Float64Array.from(palette.values),
-    thresholds: Float64Array.from(thresholds),
+    thresholds: thresholds.slice(0, j),
     shape,
-    features: narrow(features, featureCount),
-    leaves: narrow(leaves, palette.values.length),
+    features: narrow(features.subarray(0, j), featureCount),
+    leaves: narrow(leaves.subarray(0, l), palette.values.length),
   };
 }
 
