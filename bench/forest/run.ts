@@ -4,6 +4,8 @@
  * (n = 240, 2 features), for our forest, npm
  * `isolation-forest` 0.0.9 and scikit-learn (timed inside one Python process when
  * /usr/bin/python3 has it). Prints the median of several runs after a warm-up, and the ratios.
+ * Then the codec lines (bench/forest/codec.ts): the default forest and fitted segment as bytes,
+ * and the time to write and read them against the time to fit them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { parseArgs } from 'node:util';
 import isolationForestPackage from 'isolation-forest';
 import { fitForest, matrixFromRows, Mulberry32 } from '../../lib/forest/index.js';
 import { median } from '../stats.js';
+import { codecLine, measureCodec } from './codec.js';
 
 const { IsolationForest: NpmIsolationForest } = isolationForestPackage;
 
@@ -156,8 +159,9 @@ function main(): void {
   for (const { key, rows } of cases) {
     results[key] = { ours_ms: timeOurs(rows), npm_ms: timeNpm(rows), sklearn_ms: sklearn?.ms[key] ?? null };
   }
+  const codec = measureCodec(makeRows, time);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(results)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, codec })}\n`);
     return;
   }
   const header = ['case', 'ours ms', 'npm ms', 'sklearn ms', 'npm/ours', 'sklearn/ours'];
@@ -175,6 +179,7 @@ function main(): void {
     `Isolation Forest fit + score, ${trees} trees, psi = min(${maxSamples}, n), median ms (node ${process.version}${sklearn ? `, scikit-learn ${sklearn.version}` : ', scikit-learn not measured'})\n`,
   );
   process.stdout.write(`${render(header)}\n${lines.map(render).join('\n')}\n`);
+  process.stdout.write(`${codecLine(codec)}\n`);
 }
 
 main();

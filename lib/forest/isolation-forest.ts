@@ -1,8 +1,8 @@
 import { ForestInputError } from './errors.js';
 import { assertValidMatrix, type Matrix } from './matrix.js';
 import { averagePathLength } from './path-length.js';
-import { buildForest, scorePathLengths } from './trees.js';
-import { buildUnivariateForest, sumUnivariatePathLengths } from './univariate-trees.js';
+import { buildForest, scorePathLengths, type ForestArrays } from './trees.js';
+import { buildUnivariateForest, sumUnivariatePathLengths, type UnivariateForest } from './univariate-trees.js';
 
 /** Options of {@link fitForest}; every field is optional. */
 export interface ForestOptions {
@@ -56,28 +56,76 @@ export function fitForest(data: Matrix, options: ForestOptions = {}): IsolationF
   }
   const psi = Math.min(maxSamples, data.rows);
   // One feature gets its own layout (same trees, faster to build and walk): see univariate-trees.ts.
-  const univariate = data.cols === 1 ? buildUnivariateForest(data.data, trees, psi, seed) : null;
-  const general = univariate === null ? buildForest(data, trees, psi, seed) : null;
-  const features = data.cols;
-  const normaliser = trees * averagePathLength(psi);
-
-  return {
-    trees,
-    sampleSize: psi,
-    features,
-    score(matrix: Matrix): Float64Array {
-      assertValidMatrix(matrix, 'data to score');
-      if (matrix.cols !== features) {
-        throw new ForestInputError(
-          `data to score has ${matrix.cols} columns, the forest was fitted on ${features}`,
-        );
-      }
-      const depthSums =
-        univariate !== null ? sumUnivariatePathLengths(univariate, matrix) : scorePathLengths(general!, matrix);
-      const scores = new Float64Array(matrix.rows);
-      for (let r = 0; r < matrix.rows; r++) scores[r] = Math.pow(2, -depthSums[r]! / normaliser);
-      return scores;
-    },
-  };
+  const layout: ForestLayout =
+    data.cols === 1
+      ? { kind: 'univariate', trees: buildUnivariateForest(data.data, trees, psi, seed) }
+      : { kind: 'general', trees: buildForest(data, trees, psi, seed) };
+  return forestFromParts({ sampleSize: psi, features: data.cols, layout });
 }
 
+/** The fitted trees in one of the two layouts. */
+export type ForestLayout =
+  | { readonly kind: 'univariate'; readonly trees: UnivariateForest }
+  | { readonly kind: 'general'; readonly trees: ForestArrays };
+
+/**
+ * What a fitted forest is made of, for lib/forest/codec.ts to write and read back: psi, the
+ * feature count and the trees. Internal to lib/forest (not exported from index.ts).
+ */
+export interface ForestParts {
+  readonly sampleSize: number;
+  readonly features: number;
+  readonly layout: ForestLayout;
+}
+
+/** A forest over its parts; the parts sit in a private field, out of the public interface. */
+class FittedForest implements IsolationForest {
+  readonly trees: number;
+  readonly sampleSize: number;
+  readonly features: number;
+  readonly #parts: ForestParts;
+  readonly #normaliser: number;
+
+  constructor(parts: ForestParts) {
+    this.trees = parts.layout.trees.trees;
+    this.sampleSize = parts.sampleSize;
+    this.features = parts.features;
+    this.#parts = parts;
+    this.#normaliser = scoreNormaliser(this.trees, parts.sampleSize);
+  }
+
+  static partsOf(forest: IsolationForest): ForestParts | undefined {
+    return #parts in forest ? forest.#parts : undefined;
+  }
+
+  score(matrix: Matrix): Float64Array {
+    assertValidMatrix(matrix, 'data to score');
+    if (matrix.cols !== this.features) {
+      throw new ForestInputError(`data to score has ${matrix.cols} columns, the forest was fitted on ${this.features}`);
+    }
+    const { layout } = this.#parts;
+    const depthSums =
+      layout.kind === 'univariate' ? sumUnivariatePathLengths(layout.trees, matrix) : scorePathLengths(layout.trees, matrix);
+    const scores = new Float64Array(matrix.rows);
+    for (let r = 0; r < matrix.rows; r++) scores[r] = Math.pow(2, -depthSums[r]! / this.#normaliser);
+    return scores;
+  }
+}
+
+/** trees x c(psi): a row's path length summed over the trees, over this, is E[h(x)] / c(psi). */
+export function scoreNormaliser(trees: number, sampleSize: number): number {
+  return trees * averagePathLength(sampleSize);
+}
+
+/**
+ * The forest made of `parts`: how {@link fitForest} returns its trees and how
+ * lib/forest/codec.ts rebuilds a forest it reads, so both score the same way.
+ */
+export function forestFromParts(parts: ForestParts): IsolationForest {
+  return new FittedForest(parts);
+}
+
+/** The parts of a forest made by {@link fitForest} or {@link forestFromParts}; undefined for any other object. */
+export function forestParts(forest: IsolationForest): ForestParts | undefined {
+  return FittedForest.partsOf(forest);
+}

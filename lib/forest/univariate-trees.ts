@@ -36,17 +36,7 @@ const TWO_TO_MINUS_32 = 1 / 4294967296;
 export function buildUnivariateForest(x: Float64Array, trees: number, psi: number, seed: number): UnivariateForest {
   const b = new UnivariateBuilder(x, trees, psi, seed);
   for (let t = 0; t < trees; t++) buildTree(b, t);
-  let training: UnivariateForest['training'] = null;
-  if (b.diff !== null) {
-    // Prefix sums of the per-leaf range additions give each sorted position's total.
-    const sums = new Float64Array(b.rows);
-    let running = 0;
-    for (let i = 0; i < b.rows; i++) {
-      running += b.diff[i]!;
-      sums[i] = running;
-    }
-    training = { values: new Float64Array(x), sorted: b.sorted, sums };
-  }
+  const training = b.sums === null ? null : { values: new Float64Array(x), sorted: b.sorted, sums: b.sums };
   return { trees, stride: psi, leafCount: b.leafCount, upper: b.upper, value: b.value, training };
 }
 
@@ -76,10 +66,12 @@ class UnivariateBuilder {
   readonly upper: Float64Array;
   readonly value: Float64Array;
   /**
-   * psi = n only: a difference array over sorted positions; a leaf holding positions
-   * [start, end) adds its value at start and subtracts it at end (O(1) per leaf).
+   * psi = n only: each sorted position's path length summed over the trees built so far; a leaf
+   * holding positions [start, end) adds its value to each. Tree by tree from 0, the additions a
+   * walk makes, so the sums are bit-identical to walking the trees (a difference array, O(1) per
+   * leaf, was not: its prefix sums round differently, and a forest read back from a store walks).
    */
-  readonly diff: Float64Array | null;
+  readonly sums: Float64Array | null;
 
   constructor(x: Float64Array, trees: number, psi: number, seed: number) {
     this.x = x;
@@ -100,7 +92,7 @@ class UnivariateBuilder {
     this.leafCount = new Int32Array(trees);
     this.upper = new Float64Array(trees * psi);
     this.value = new Float64Array(trees * psi);
-    this.diff = psi === this.rows ? new Float64Array(this.rows + 1) : null;
+    this.sums = psi === this.rows ? new Float64Array(this.rows) : null;
   }
 }
 
@@ -142,7 +134,7 @@ function buildTree(b: UnivariateBuilder, t: number): void {
     drawSortedSample(b);
     sample = b.sample;
   }
-  const { height, leafCredit, diff, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
+  const { height, leafCredit, sums, stackStart, stackEnd, stackDepth, stackLower, upper, value } = b;
   const base = t * b.psi;
   let leaves = 0;
   let state = b.rngState;
@@ -163,10 +155,7 @@ function buildTree(b: UnivariateBuilder, t: number): void {
       if (leaves > 0) upper[base + leaves - 1] = lower;
       const credit = depth + leafCredit[end - start]!;
       value[base + leaves] = credit;
-      if (diff !== null) {
-        diff[start] = diff[start]! + credit;
-        diff[end] = diff[end]! - credit;
-      }
+      if (sums !== null) for (let k = start; k < end; k++) sums[k] = sums[k]! + credit;
       leaves++;
       if (top === 0) break;
       top--;
@@ -204,10 +193,9 @@ function buildTree(b: UnivariateBuilder, t: number): void {
       value[base + leaves] = leftCredit;
       upper[base + leaves] = split;
       value[base + leaves + 1] = rightCredit;
-      if (diff !== null) {
-        diff[start] = diff[start]! + leftCredit;
-        diff[left] = diff[left]! + (rightCredit - leftCredit);
-        diff[end] = diff[end]! - rightCredit;
+      if (sums !== null) {
+        for (let k = start; k < left; k++) sums[k] = sums[k]! + leftCredit;
+        for (let k = left; k < end; k++) sums[k] = sums[k]! + rightCredit;
       }
       leaves += 2;
       if (top === 0) break;

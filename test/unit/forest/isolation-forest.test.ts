@@ -126,13 +126,29 @@ describe('fitForest', () => {
     const matrix = matrixFromColumns([values]);
     const generalForest = buildForest(matrix, 60, 150, 77);
     const univariateForest = buildUnivariateForest(values, 60, 150, 77);
-    // The training rows (answered from the fit) and other rows (walked through the trees).
+    // The training rows (answered from the fit) and other rows (walked through the trees): the
+    // same sums bit for bit, added tree by tree in the same order.
     const other = matrixFromColumns([Float64Array.from([...values].reverse().concat([-5, 0.25, 7.75, 99]))]);
     for (const data of [matrix, other]) {
-      const general = sumPathLengths(generalForest, data);
-      const univariate = sumUnivariatePathLengths(univariateForest, data);
-      for (let i = 0; i < data.rows; i++) expect(univariate[i]).toBeCloseTo(general[i]!, 9);
+      expect(sumUnivariatePathLengths(univariateForest, data)).toEqual(sumPathLengths(generalForest, data));
     }
+  });
+
+  it.each([1, 2, 3])('with one feature and psi = n (seed %i), the path lengths recorded during the fit are the trees walked, bit for bit', (seed) => {
+    // Prepare: ties and a spike, as a metric window has.
+    const rng = new Mulberry32(seed);
+    const values = Float64Array.from({ length: 200 }, () => Math.round(rng.next() * 80) / 8 + rng.next() * 1e-3);
+    values[50] = 40;
+    const matrix = matrixFromColumns([values]);
+    const forest = buildUnivariateForest(values, 100, 200, seed);
+
+    // Act: the recorded sums, and the same trees walked without the record.
+    const recorded = sumUnivariatePathLengths(forest, matrix);
+    const walked = sumUnivariatePathLengths({ ...forest, training: null }, matrix);
+
+    // Assess
+    expect(forest.training).not.toBeNull();
+    expect(recorded).toEqual(walked);
   });
 
   it.each([2, 3, 5])('with %i features and psi = n, the path lengths recorded during the fit are the trees walked', (cols) => {
