@@ -158,7 +158,7 @@ export const detectorSchema = z.strictObject({
     .default([...configDefaults.features]),
   trees: integer(1).default(configDefaults.trees),
   maxSamples: integer(2).default(configDefaults.maxSamples),
-  /** The forest is refitted when the window end crosses a multiple of this many steps. */
+  /** The forest is refitted every this many steps, each series at its own phase (a hash of its labels). */
   refitEveryPoints: integer(1).default(configDefaults.refitEveryPoints),
   /** The anomaly score judges the average forest score of this many newest points. */
   smoothPoints: integer(1).default(configDefaults.smoothPoints),

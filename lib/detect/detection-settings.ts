@@ -21,7 +21,7 @@ export interface DetectionSettings {
   features: readonly FeatureName[];
   trees: number;
   maxSamples: number;
-  /** The forest is refitted when the window end crosses a multiple of this many steps. */
+  /** The forest is refitted every this many steps, each series at its own phase (a hash of its labels). */
   refitEveryPoints: number;
   /** The anomaly score judges the average forest score of this many newest points. */
   smoothPoints: number;

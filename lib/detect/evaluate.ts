@@ -7,10 +7,13 @@
  * How a window is judged (every step is a function of the window alone, so a stateless run and
  * a backtest that replays the same windows agree exactly):
  * 1. Fit segment (lib/detect/fit-segment.ts): the forest is fitted on the window's points up to
- *    the fit end, the window end aligned down to a multiple of `refitEveryPoints` steps (and at
- *    most windowPoints - refitEveryPoints points long, so it always lies inside the window).
- *    Between refits the newest points are scored out of sample. The seed comes from the fit end,
- *    so the same segment always gives the same forest (the backtest memoises it by that key).
+ *    the fit end, the window end aligned down to the series' phase plus a multiple of
+ *    `refitEveryPoints` steps (and at most windowPoints - refitEveryPoints points long, so it
+ *    always lies inside the window). The phase comes from a hash of the series key, so each
+ *    series refits every `refitEveryPoints` steps but a run refits only about one series in
+ *    `refitEveryPoints`, not all of them at once. Between refits the newest points are scored
+ *    out of sample. The seed comes from the fit end, so the same segment always gives the same
+ *    forest (the backtest memoises it by that key).
  * 2. Calibration (lib/detect/fit-segment.ts): up to `calibrationPoints` points spread over the
  *    segment are scored; their mean and standard deviation describe what "normal" scores look
  *    like for this series.
@@ -86,7 +89,7 @@ export function evaluateSeries(series: Series, detector: DetectionSettings, opti
 
   // 1-2. The fit segment and its forest and calibration.
   const spacingMs = options.spacingMs ?? detector.stepSeconds * 1000;
-  const { start, end, fitEndMs } = fitSegmentBounds(window, options.windowEndMs, spacingMs, minPoints, detector);
+  const { start, end, fitEndMs } = fitSegmentBounds(window, options.windowEndMs, spacingMs, minPoints, detector, base.seriesKey);
   const seed = detectionSeed(detector.name, series.labels, fitEndMs);
   const fit = fitSegment(window, start, end, fitEndMs, seed, detector, spacingMs, options.cache);
 

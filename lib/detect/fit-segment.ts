@@ -5,7 +5,7 @@
  * alone, so it is cached by the segment and a cached evaluation equals an uncached one.
  */
 import { fitForest, type IsolationForest, type Matrix } from '../forest/index.js';
-import { float64Digest } from '../series/index.js';
+import { float64Digest, fnv1a32 } from '../series/index.js';
 import { movingAverages } from './arrays.js';
 import type { DetectionSettings } from './detection-settings.js';
 import { buildFeatureMatrix, type WindowPoints } from './features.js';
@@ -65,10 +65,23 @@ export interface SegmentBounds {
 }
 
 /**
+ * Where a series' fit ends fall in the refit cycle: (FNV-1a of its series key) mod
+ * `refitEveryPoints`, in steps. Each series refits every `refitEveryPoints` steps at its own
+ * phase, so a run refits about 1 in `refitEveryPoints` of its series instead of all of them at
+ * once (with per-series state, issue 13, a refit is the expensive part of a run). A function of
+ * the labels alone, so the scheduled run and the backtest agree.
+ */
+export function refitPhasePoints(seriesKey: string, refitEveryPoints: number): number {
+  return fnv1a32(seriesKey) % refitEveryPoints;
+}
+
+/**
  * The fit segment of the window ending at `windowEndMs` (step 1 of lib/detect/evaluate.ts):
- * [fitEnd - (windowPoints - 1 - k) spacings, fitEnd], inside any window that ends before the next
- * refit; the whole window when one subsample covers it or too little history precedes the fit end.
- * `minPoints` is the fewest points a segment may have.
+ * [fitEnd - (windowPoints - 1 - k) spacings, fitEnd], where the fit end is the latest
+ * `phase + m * k` spacings at or before the window end (phase: {@link refitPhasePoints} of
+ * `seriesKey`), so it lies inside any window that ends before the series' next refit; the whole
+ * window when one subsample covers it or too little history precedes the fit end. `minPoints`
+ * is the fewest points a segment may have.
  */
 export function fitSegmentBounds(
   window: WindowPoints,
@@ -76,11 +89,13 @@ export function fitSegmentBounds(
   spacingMs: number,
   minPoints: number,
   detector: Pick<DetectionSettings, 'windowMinutes' | 'stepSeconds' | 'refitEveryPoints' | 'maxSamples'>,
+  seriesKey: string,
 ): SegmentBounds {
   const n = window.values.length;
   const k = detector.refitEveryPoints;
   const periodMs = k * spacingMs;
-  let fitEndMs = Math.floor(windowEndMs / periodMs) * periodMs;
+  const phaseMs = refitPhasePoints(seriesKey, k) * spacingMs;
+  let fitEndMs = Math.floor((windowEndMs - phaseMs) / periodMs) * periodMs + phaseMs;
   const segmentSpanMs = (windowPoints(detector) - 1 - k) * spacingMs;
   const { timestampsMs } = window;
   // Half a spacing of slack for jittered timestamps.

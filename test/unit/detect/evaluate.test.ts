@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaultDetector } from '../../../lib/config/defaults.js';
 import { evaluateSeries, type ScoredVerdict, type SeriesVerdict } from '../../../lib/detect/evaluate.js';
+import { refitPhasePoints } from '../../../lib/detect/fit-segment.js';
 import { windowPoints } from '../../../lib/detect/window.js';
+import { seriesKey } from '../../../lib/series/index.js';
 import { noisySeries, seriesOf, slice } from './series-fixtures.js';
 
 
@@ -79,7 +81,7 @@ describe('evaluateSeries', () => {
     expect(verdict.anomalous).toBe(verdict.score >= detector.minScore);
   });
 
-  it('never calls a noisy but healthy series anomalous now, although its window always "has anomalies" as the seed said', () => {
+  it('almost never calls a noisy but healthy series anomalous now, although its window always "has anomalies" as the seed said', () => {
     // Prepare: three healthy series (different labels, so different seeds), 5 hours at 1-minute
     // steps; the run evaluates each one every minute over its window.
     const detector = defaultDetector();
@@ -95,25 +97,30 @@ describe('evaluateSeries', () => {
       }
     }
 
-    // Assess
+    // Assess: healthy noise reaches minScore about once in 1,400 evaluations (6 series x 2,000:
+    // 8 of 12,000 with the refit grid shared by all series, 9 with per-series refit phases), so
+    // these 903 expect fewer than one. Measured: none with the shared grid, one since (db, 0.60).
     expect(evaluations).toHaveLength(903);
-    expect(evaluations.filter((v) => v.anomalous)).toEqual([]);
+    expect(evaluations.filter((v) => v.anomalous).length).toBeLessThanOrEqual(1);
     expect(evaluations.every((v) => v.hasAnomaly && v.numAnomalies > 0)).toBe(true);
   }, 30_000); // 903 one-day evaluations, each fitting its own forest as a stateless run does
 
   it('calls a 12-sigma spike at the newest point of a one-day window anomalous in nearly every run, at every refit phase', () => {
     // Prepare: healthy history, then a 12-sigma spike as the newest point, with window ends at
-    // four phases of the 10-step refit cycle (phase 0: the newest point is part of the fit).
+    // four phases of the 10-step refit cycle, counted from the series' own refit phase (phase 0:
+    // the newest point is part of the fit).
     // Measured: 79 of 80 fire (19, 20, 20, 20 per phase). Between refits the newest point is
     // scored out of sample, and Isolation Forest scores a point beyond everything it was fitted
     // on only as high as the most extreme point it saw; the beyond-the-range term
     // (extrapolationWeight) makes up for that. Without it only 63 of 80 fired (13 at phase 3).
     const detector = defaultDetector();
     const n = windowPoints(detector);
+    const seriesPhase = refitPhasePoints(seriesKey({ job: 'api' }), detector.refitEveryPoints); // seriesOf's labels
     const verdicts: ScoredVerdict[] = [];
     for (const phaseMinutes of [0, 1, 3, 7]) {
       for (let seed = 1; seed <= 20; seed++) {
-        const points = noisySeries(n, { seed, mean: 100, sd: 5, startMs: Date.UTC(2024, 0, 1) + phaseMinutes * 60_000 });
+        const startMs = Date.UTC(2024, 0, 1) + (seriesPhase + phaseMinutes) * 60_000;
+        const points = noisySeries(n, { seed, mean: 100, sd: 5, startMs });
         points.values[n - 1] = 160;
 
         // Act
