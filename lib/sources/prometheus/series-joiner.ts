@@ -75,7 +75,13 @@ export function createSeriesJoiner(options: SeriesJoinerOptions = {}): SeriesJoi
       else if (kept > 0) acc.pieces.push({ timestampsMs: timestampsMs.slice(0, kept), values: values.slice(0, kept) });
     },
     finish() {
-      const joined = [...byKey.values()].map((acc) => ({ labels: acc.labels, ...concat(acc.pieces), droppedNonFinite: acc.dropped }));
+      const joined: Series[] = [];
+      for (const acc of byKey.values()) {
+        joined.push({ labels: acc.labels, ...concat(acc.pieces), droppedNonFinite: acc.dropped });
+        // Let go of the pieces as each series is joined: a window read in several requests
+        // never holds every series twice (pieces and joined arrays) at once.
+        acc.pieces = [];
+      }
       byKey.clear();
       return joined;
     },
