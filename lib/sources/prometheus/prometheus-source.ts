@@ -221,7 +221,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     description,
     async queryRange(request: RangeQuery, options: { signal?: AbortSignal } = {}): Promise<Series[]> {
       const aligned = alignRange(request.startMs, request.endMs, request.stepSeconds);
-      const joiner = createSeriesJoiner();
+      const joiner = createSeriesJoiner({ pointsPerSeries: (aligned.endMs - aligned.startMs) / aligned.stepMs + 1 });
       // One after the other, oldest first (the joiner appends in time order): a long backfill
       // should not hit Prometheus with parallel heavy queries.
       for (const range of splitRange(aligned, maxPoints)) {

@@ -62,4 +62,38 @@ describe('createSeriesJoiner', () => {
     expect(joined?.droppedNonFinite).toBe(1);
     expect(joined?.timestampsMs.length).toBe(10);
   });
+
+  it('gives every series arrays of its own length, however many answers it came in', () => {
+    // Prepare: room for 21 points; a has them all, b misses its first and last four
+    const joiner = createSeriesJoiner({ pointsPerSeries: 21 });
+
+    // Act
+    joiner.add(entry({ s: 'a' }, 0, 600));
+    joiner.add(entry({ s: 'b' }, 240, 600));
+    joiner.add(entry({ s: 'a' }, 600, 1_200));
+    joiner.add(entry({ s: 'b' }, 600, 960));
+
+    // Assess
+    const [a, b] = joiner.finish();
+    expect(a?.timestampsMs.length).toBe(21);
+    expect(a?.values.buffer.byteLength).toBe(21 * 8);
+    expect(Array.from(b?.timestampsMs ?? [])).toEqual(Array.from({ length: 13 }, (_, i) => 240_000 + i * 60_000));
+    expect(b?.values.buffer.byteLength).toBe(13 * 8);
+    expect(b?.timestampsMs.buffer.byteLength).toBe(13 * 8);
+  });
+
+  it('joins without a size hint too (the file source), growing as needed', () => {
+    // Prepare
+    const joiner = createSeriesJoiner();
+
+    // Act: three answers of 11, 10 and 10 new points
+    joiner.add(entry({ a: '1' }, 0, 600));
+    joiner.add(entry({ a: '1' }, 600, 1_200));
+    joiner.add(entry({ a: '1' }, 1_200, 1_800));
+
+    // Assess
+    const [joined] = joiner.finish();
+    expect(Array.from(joined?.values ?? [])).toEqual(Array.from({ length: 31 }, (_, i) => i * 60));
+    expect(joined?.values.buffer.byteLength).toBe(31 * 8);
+  });
 });
