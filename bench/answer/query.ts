@@ -8,7 +8,8 @@
  *   (`JSON.parse` of the whole body, `readMatrix`, series gathered in number arrays).
  * - `after`: the Prometheus source as it is (`readMatrixStream`), with the limits raised so it
  *   reads the whole answer, the same work as `before`.
- * - `limits`: the Prometheus source with the default limits.
+ * - `limits`: the Prometheus source with the default limits (an answer over `maxResponseBytes`
+ *   is read in halves of its range when the server answers per range, `--cold`).
  */
 import { parseArgs } from 'node:util';
 import { configDefaults } from '../../lib/config/schema.js';

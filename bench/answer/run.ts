@@ -1,5 +1,5 @@
 /**
- * `npm run bench:answer [-- --series 20000 --points 120 --runs 3 --heap-mb 200 --built --json]`:
+ * `npm run bench:answer [-- --series 20000 --points 120 --runs 3 --heap-mb 200 --cold --built --json]`:
  * what one very large `query_range` answer costs (issue 15: 20,000 series, about 60 MB). A
  * local server sends the answer (body.ts); each measurement is one query in a fresh process
  * (query.ts), so its peak RSS is the query's alone:
@@ -8,6 +8,11 @@
  *   streaming, test/support/whole-answer.ts);
  * - `after`: the Prometheus source reading the stream, limits raised so it reads it all;
  * - `limits`: the Prometheus source with the default limits (fails, and stops reading).
+ *
+ * With `--cold` the server answers the range each request asks for (as Prometheus does), so
+ * the source can read an answer over `maxResponseBytes` in halves of its range: a cold read of
+ * a long window (issue 13: 10,000 series of one day, `--series 10000 --points 1441`). `before`
+ * is left out then (it holds the whole body as one string).
  *
  * Then `aiops-detector run` runs once with `--max-old-space-size` (default 200 MB) against the
  * same answer, a second, small detector beside it, and its exit code, error line, summary line
@@ -22,10 +27,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from '../stats.js';
-import { answerEndS, largeAnswer, startAnswerServer, type AnswerServer } from './body.js';
+import { answerEndS, largeAnswer, rangeAnswer, startAnswerServer, stepSeconds, type AnswerServer } from './body.js';
 import type { QueryMode, QueryReport } from './query.js';
 
-const modes: readonly QueryMode[] = ['before', 'after', 'limits'];
 const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(0);
 
 function runQuery(url: string, mode: QueryMode, points: number): Promise<QueryReport> {
@@ -121,29 +125,33 @@ interface ModeSummary {
   peakRssBytes: number;
   /** Peak RSS minus the RSS before the query. */
   growthBytes: number;
-  /** Bytes the server wrote before the client finished or hung up. */
+  /** Bytes the server wrote before the client finished or hung up, over all requests. */
   sentBytes: number;
+  /** Requests the query made. */
+  requests: number;
   series: number;
   error?: string;
 }
 
-function summarise(mode: QueryMode, reports: readonly QueryReport[], sentBytes: readonly number[]): ModeSummary {
+function summarise(mode: QueryMode, reports: readonly QueryReport[], transfers: readonly { bytes: number; requests: number }[]): ModeSummary {
   return {
     mode,
     wallMs: median(reports.map((r) => r.wallMs)),
     peakRssBytes: median(reports.map((r) => r.peakRssBytes)),
     growthBytes: median(reports.map((r) => r.peakRssBytes - r.startRssBytes)),
-    sentBytes: median(sentBytes),
+    sentBytes: median(transfers.map((t) => t.bytes)),
+    requests: median(transfers.map((t) => t.requests)),
     series: reports[0]?.series ?? 0,
     ...(reports[0]?.error !== undefined ? { error: reports[0].error } : {}),
   };
 }
 
-/** The table of the modes, with ratios against the first (`before`). */
+/** The table of the modes, with ratios against the first (`before`; `after` with `--cold`). */
 function table(rows: readonly ModeSummary[]): string[] {
   const base = rows[0];
   if (!base) return [];
-  const lines = ['mode     wall ms  peak RSS MB  RSS growth MB  sent MB  series  wall before/x  RSS before/x'];
+  const ratio = `${base.mode}/x`;
+  const lines = [`mode     wall ms  peak RSS MB  RSS growth MB  sent MB  requests  series  ${`wall ${ratio}`.padStart(13)}  ${`RSS ${ratio}`.padStart(12)}`];
   for (const row of rows) {
     lines.push(
       [
@@ -152,6 +160,7 @@ function table(rows: readonly ModeSummary[]): string[] {
         mb(row.peakRssBytes).padStart(12),
         mb(row.growthBytes).padStart(14),
         mb(row.sentBytes).padStart(8),
+        String(row.requests).padStart(9),
         String(row.series).padStart(7),
         `${(base.wallMs / row.wallMs).toFixed(2)}x`.padStart(14),
         `${(base.peakRssBytes / row.peakRssBytes).toFixed(2)}x`.padStart(13),
@@ -173,6 +182,8 @@ async function main(): Promise<void> {
       // Limits of the CLI run (absent: the configuration's defaults), to see what else happens.
       'max-series': { type: 'string' },
       'max-response-bytes': { type: 'string' },
+      // Answer the range each request asks for, so an answer over the limit is read in halves.
+      cold: { type: 'boolean', default: false },
       // The CLI run uses the build in dist/ (as deployed) instead of the sources through tsx.
       built: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -181,18 +192,28 @@ async function main(): Promise<void> {
   });
   const points = Number(values.points);
   const runs = Number(values.runs);
-  const large = largeAnswer(Number(values.series), points);
+  const series = Number(values.series);
+  const cold = values.cold;
+  const modes: readonly QueryMode[] = cold ? ['after', 'limits'] : ['before', 'after', 'limits'];
+  const firstS = answerEndS - (points - 1) * stepSeconds;
+  const large = cold ? undefined : largeAnswer(series, points);
+  let answerBytes = large?.length ?? 0;
+  if (!large) for (const part of rangeAnswer(series, firstS, answerEndS)) answerBytes += part.length;
   const small = largeAnswer(3, points);
-  const server = await startAnswerServer((query) => (query === 'fleet' ? large : small));
+  const server = await startAnswerServer((query, range) =>
+    query !== 'fleet' ? small : (large ?? rangeAnswer(series, range.startS, range.endS)),
+  );
   const reports = new Map<QueryMode, QueryReport[]>(modes.map((mode) => [mode, []]));
-  const sentBytes = new Map<QueryMode, number[]>(modes.map((mode) => [mode, []]));
+  const transfers = new Map<QueryMode, { bytes: number; requests: number }[]>(modes.map((mode) => [mode, []]));
   let cli: CliOutcome;
   try {
     for (let run = 0; run < runs; run++) {
       // Interleaved, so a burst of load on the shared machine hits every mode alike.
       for (const mode of modes) {
+        const first = server.transfers.length;
         reports.get(mode)?.push(await runQuery(server.url, mode, points));
-        sentBytes.get(mode)?.push(server.transfers.at(-1)?.bytesWritten ?? 0);
+        const made = server.transfers.slice(first);
+        transfers.get(mode)?.push({ bytes: made.reduce((sum, t) => sum + t.bytesWritten, 0), requests: made.length });
       }
     }
     const limits = [
@@ -204,15 +225,15 @@ async function main(): Promise<void> {
     await server.close();
   }
 
-  const rows = runs > 0 ? modes.map((mode) => summarise(mode, reports.get(mode) ?? [], sentBytes.get(mode) ?? [])) : [];
+  const rows = runs > 0 ? modes.map((mode) => summarise(mode, reports.get(mode) ?? [], transfers.get(mode) ?? [])) : [];
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, answerBytes: large.length, modes: rows, cli })}\n`);
+    process.stdout.write(`${JSON.stringify({ node: process.version, answerBytes, cold, modes: rows, cli })}\n`);
     return;
   }
   const out: string[] = [];
   if (rows.length > 0) {
     out.push(
-      `One query_range answer of ${values.series} series x ${points} points (${mb(large.length)} MB), median of ${runs} runs (node ${process.version})`,
+      `One query_range answer of ${series} series x ${points} points (${mb(answerBytes)} MB${cold ? ', answered per range' : ''}), median of ${runs} runs (node ${process.version})`,
       ...table(rows),
       '',
     );

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrometheusConfig } from '../../lib/config/config.js';
 import { configDefaults } from '../../lib/config/schema.js';
 import { createMemoryLogger } from '../../lib/log.js';
+import { seriesKey, type Series } from '../../lib/series/index.js';
 import { SourceError } from '../../lib/sources/errors.js';
 import { createPrometheusSource } from '../../lib/sources/prometheus/prometheus-source.js';
 import { freePort, startPrometheus, type RunningPrometheus, type SeriesInput } from '../support/prometheus-server.js';
@@ -48,6 +49,32 @@ function config(url: string, overrides: Partial<PrometheusConfig> = {}): Prometh
 }
 
 let prometheus: RunningPrometheus;
+
+const splitMessage = 'prometheus answer over maxResponseBytes; reading the range in two halves';
+
+/** `query_range` requests Prometheus has answered so far, by its own counter. */
+async function queryRangeRequests(): Promise<number> {
+  const text = await (await fetch(`${prometheus.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('prometheus_http_requests_total{') && line.includes('handler="/api/v1/query_range"')) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
+}
+
+/** Series as plain data, in the order of their keys: to compare two reads of one window. */
+function comparable(result: readonly Series[]): { key: string; timestampsMs: number[]; values: number[]; dropped: number }[] {
+  return result
+    .map((s) => ({
+      key: seriesKey(s.labels),
+      timestampsMs: Array.from(s.timestampsMs),
+      values: Array.from(s.values),
+      dropped: s.droppedNonFinite,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
 
 beforeAll(async () => {
   prometheus = await startPrometheus({ series });
@@ -134,6 +161,80 @@ describe('Prometheus source against a real Prometheus', () => {
     for (let i = 1; i < timestamps.length; i++) expect(timestamps[i]! - timestamps[i - 1]!).toBe(1_000);
     expect(joined?.values[0]).toBe(0);
     expect(joined?.values.at(-1)).toBe(secondsLong);
+  });
+
+  it('reads the whole window of several series in pieces under a small maxResponseBytes, equal to the unlimited read', async () => {
+    // Prepare: 4 series x 181 points (NaN and Inf among them), an answer of about 14 KB; 3 KB allowed
+    const query = '{__name__=~"aiops_test_latency|aiops_test_special"}';
+    const endMs = nowSeconds * 1000;
+    const window = { query, startMs: endMs - historyMinutes * 60_000, endMs, stepSeconds };
+    const raw = await fetch(
+      `${prometheus.url}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${window.startMs / 1000}&end=${endMs / 1000}&step=${stepSeconds}`,
+    );
+    const maxResponseBytes = 3_000;
+    expect((await raw.arrayBuffer()).byteLength).toBeGreaterThan(4 * maxResponseBytes);
+    const unlimited = await createPrometheusSource(config(prometheus.url)).queryRange(window);
+    const logger = createMemoryLogger();
+    const requestsBefore = await queryRangeRequests();
+
+    // Act
+    const pieces = await createPrometheusSource(config(prometheus.url, { maxResponseBytes }), { logger }).queryRange(window);
+
+    // Assess: the same series with the same points, read in more requests (each split adds two)
+    expect(unlimited).toHaveLength(4);
+    expect(unlimited.every((s) => s.timestampsMs.length >= historyMinutes + 1 - 3)).toBe(true);
+    expect(comparable(pieces)).toEqual(comparable(unlimited));
+    const splits = logger.diagnostics.filter((d) => d.msg === splitMessage);
+    expect(splits.length).toBeGreaterThanOrEqual(3);
+    expect(splits.every((d) => d.level === 'warn' && d.query === query && d.source === `prometheus ${prometheus.url}`)).toBe(true);
+    expect((await queryRangeRequests()) - requestsBefore).toBe(1 + 2 * splits.length);
+  });
+
+  it('reads a window of more than 11,000 points per series in pieces under a small maxResponseBytes', async () => {
+    // Prepare: 14,401 points at 1 s, two requests by the point limit; 64 KB allowed, about 260 KB per request
+    const endMs = nowSeconds * 1000;
+    const startMs = endMs - secondsLong * 1000;
+    const logger = createMemoryLogger();
+
+    // Act
+    const [joined] = await createPrometheusSource(config(prometheus.url, { maxResponseBytes: 64_000 }), { logger }).queryRange({
+      query: 'aiops_test_dense',
+      startMs,
+      endMs,
+      stepSeconds: 1,
+    });
+
+    // Assess: every second once, in order, values as written
+    expect(logger.diagnostics.filter((d) => d.msg === splitMessage).length).toBeGreaterThanOrEqual(2);
+    expect(joined?.timestampsMs.length).toBe(secondsLong + 1);
+    const timestamps = joined?.timestampsMs ?? new Float64Array();
+    const values = joined?.values ?? new Float64Array();
+    for (let i = 0; i < timestamps.length; i++) {
+      expect(timestamps[i]).toBe(startMs + i * 1_000);
+      expect(values[i]).toBe(i);
+    }
+  });
+
+  it('fails with the maxResponseBytes error when a single point is over the limit', async () => {
+    // Prepare: 50 bytes hold no answer at all
+    const logger = createMemoryLogger();
+    const source = createPrometheusSource(config(prometheus.url, { maxResponseBytes: 50 }), { logger });
+    const endMs = nowSeconds * 1000;
+
+    // Act
+    const error = await source
+      .queryRange({ query: 'aiops_test_latency', startMs: endMs - 10 * 60_000, endMs, stepSeconds })
+      .catch((e: unknown) => e);
+
+    // Assess: 11 points, halved down to a single one (6, 3, 2, 1) before failing
+    expect(error).toBeInstanceOf(SourceError);
+    const sourceError = error as SourceError;
+    // Prometheus announces the size of an answer this small (Content-Length)
+    expect(sourceError.message).toMatch(
+      /^prometheus \S+ query "aiops_test_latency": the answer is (\d+ bytes \(Content-Length\), )?larger than 50 bytes \(limit prometheus\.maxResponseBytes\); narrow or aggregate the query, or raise the limit$/,
+    );
+    expect(sourceError.retryable).toBe(false);
+    expect(logger.diagnostics.filter((d) => d.msg === splitMessage)).toHaveLength(4);
   });
 
   it('answers a query longer than a URL should be (sent as a POST form)', async () => {

@@ -250,17 +250,26 @@ describe('Prometheus faults', () => {
 });
 
 describe('answers over the limits', () => {
-  /** `count` series of `fleet_metric`, 60 one-minute samples each up to at(0): about 2.4 KB a series. */
-  function fleetAnswer(count: number): FakeReply {
-    const values = Array.from({ length: 60 }, (_, i) => [spikeEndS - (59 - i) * 60, String(1 + (i % 7) / 10)]);
-    const result = Array.from({ length: count }, (_, i) => ({ metric: { __name__: 'fleet_metric', host: `host-${i}` }, values }));
+  /**
+   * `count` series of `fleet_metric`, one-minute samples over the 60 minutes up to at(0): about
+   * 2.4 KB a series for the whole hour, 80 bytes for one point. Like Prometheus, it answers the
+   * requested range: the samples inside it, and no series when none is.
+   */
+  function fleetAnswer(count: number, request: RecordedRequest): FakeReply {
+    const startS = Math.max(Number(request.params.start), spikeEndS - 59 * 60);
+    const endS = Math.min(Number(request.params.end), spikeEndS);
+    const values: [number, string][] = [];
+    for (let t = startS; t <= endS; t += 60) values.push([t, String(1 + (((t - spikeEndS) / 60 + 59) % 7) / 10)]);
+    const result =
+      values.length === 0 ? [] : Array.from({ length: count }, (_, i) => ({ metric: { __name__: 'fleet_metric', host: `host-${i}` }, values }));
     // Sent in pieces, so the proxy sees whether the client hung up before the end.
     return { body: { status: 'success', data: { resultType: 'matrix', result } }, pieceBytes: 16_384, pieceDelayMs: 1 };
   }
+  const split = 'prometheus answer over maxResponseBytes; reading the range in two halves';
   const fleet: Detector = { name: 'fleet', query: 'fleet_metric' };
 
   it('more series than maxSeries: that detector fails with the limit and its key; the others still deliver', async () => {
-    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000) : forward(request)));
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000, request) : forward(request)));
 
     const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxSeries: 100'] });
 
@@ -279,26 +288,51 @@ describe('answers over the limits', () => {
     expect(fleetRequests[0]!.reply.closedEarly).toBe(true);
   });
 
-  it('an answer larger than maxResponseBytes: that detector fails with the limit and its key; the others still deliver', async () => {
-    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000) : forward(request)));
+  it('an answer larger than maxResponseBytes even for one point: that detector fails with the limit and its key; the others still deliver', async () => {
+    // 2,000 series: 4.8 MB for the hour, 160 KB for a single point; 100 KB allowed
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(2_000, request) : forward(request)));
 
-    const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxResponseBytes: 1000000'] });
+    const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxResponseBytes: 100000'] });
 
     expect(result.code).toBe(1);
     expect(result.detectorErrors.get('fleet')).toBe(
-      `prometheus ${proxy.url} query "fleet_metric": the answer is larger than 1 MB (limit prometheus.maxResponseBytes); narrow or aggregate the query, or raise the limit`,
+      `prometheus ${proxy.url} query "fleet_metric": the answer is larger than 100000 bytes (limit prometheus.maxResponseBytes); narrow or aggregate the query, or raise the limit`,
     );
     expect(result.detectorErrors.has('latency')).toBe(false);
     expect(result.summary).toMatchObject({ ok: false, detectors: 2, series: 2, failures: 1, alerts_sent: 1 });
-    const [fleetRequest, ...more] = proxy.requests.filter((r) => r.params.query === fleet.query);
-    expect(more).toHaveLength(0);
-    await fleetRequest!.reply.done;
-    expect(fleetRequest!.reply.closedEarly).toBe(true);
-    expect(fleetRequest!.reply.bytesWritten).toBeLessThan(fleetRequest!.reply.bodyBytes / 2);
+    // The window was halved (one warn line each time) down to a single point, which failed;
+    // each answer over the limit was cut short.
+    const fleetRequests = proxy.requests.filter((r) => r.params.query === fleet.query);
+    const splits = result.diagnostics.filter((d) => d.msg === split);
+    expect(splits.length).toBeGreaterThan(1);
+    expect(splits.every((d) => d.level === 'warn' && d.query === fleet.query)).toBe(true);
+    // Each split asks for two halves, but the second is never asked for once the first failed
+    expect(fleetRequests.length).toBeGreaterThan(splits.length);
+    expect(fleetRequests.length).toBeLessThanOrEqual(1 + 2 * splits.length);
+    const last = fleetRequests.at(-1)!;
+    expect(last.params.start).toBe(last.params.end);
+    await fleetRequests[0]!.reply.done;
+    expect(fleetRequests[0]!.reply.closedEarly).toBe(true);
+    expect(fleetRequests[0]!.reply.bytesWritten).toBeLessThan(fleetRequests[0]!.reply.bodyBytes / 2);
+  });
+
+  it('an answer larger than maxResponseBytes that halves of its range fit: read in pieces and scored', async () => {
+    // 200 series: 480 KB for the hour, 100 KB allowed
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(200, request) : forward(request)));
+
+    const result = await runWith({ detectors: [fleet, latency], prometheusKeys: ['maxResponseBytes: 100000'] });
+
+    expect(result.code).toBe(0);
+    expect(result.detectorErrors.size).toBe(0);
+    expect(result.diagnostics.filter((d) => d.msg === split).length).toBeGreaterThan(1);
+    const fleetResults = result.results.filter((r) => r.detector === 'fleet' && r.summary !== true);
+    expect(fleetResults).toHaveLength(200);
+    expect(fleetResults.every((r) => r.points === 60)).toBe(true);
+    expect(result.summary).toMatchObject({ ok: true, detectors: 2, series: 202, failures: 0, alerts_sent: 1 });
   });
 
   it('within the limits, the same answer is scored', async () => {
-    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(50) : forward(request)));
+    proxy.handle((request) => (request.params.query === fleet.query ? fleetAnswer(50, request) : forward(request)));
 
     const result = await runWith({ detectors: [fleet], prometheusKeys: ['maxSeries: 50'] });
 

@@ -3,7 +3,10 @@
  * headers, an extra CA, and SigV4 for Amazon Managed Service for Prometheus. Requests go
  * through the shared HTTP client (lib/http/client.ts): retries on 5xx, 429 and network errors,
  * none on other 4xx, a timeout per attempt. The answer is read as it arrives, one series at a
- * time (matrix-stream.ts), within `maxSeries` and `maxResponseBytes`.
+ * time (matrix-stream.ts), within `maxSeries` and `maxResponseBytes`. A window is asked for in
+ * requests of at most 11,000 points per series, and a request whose answer is over
+ * `maxResponseBytes` is asked for again as two halves of its range, so a long window of many
+ * series (a cold read) goes in pieces that each fit the limit.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -19,10 +22,10 @@ import { SourceError, shortQuery } from '../errors.js';
 import type { Series } from '../../series/index.js';
 import type { MetricSource, RangeQuery } from '../source.js';
 import { answerFailure, requestFailure } from './http-failure.js';
-import { readMatrixStream, tooManyBytes } from './matrix-stream.js';
+import { AnswerLimitError, readMatrixStream, tooManyBytes } from './matrix-stream.js';
 import { createSeriesJoiner, type SeriesJoiner } from './series-joiner.js';
 import { defaultCredentialsProvider, signRequest, type AwsCredentialsProvider } from './sigv4.js';
-import { alignRange, maxPointsPerRequest, splitRange } from './time-range.js';
+import { alignRange, halveRange, maxPointsPerRequest, splitRange } from './time-range.js';
 
 /** Above this many characters of URL a GET may hit proxy or server limits; POST the form instead. */
 export const maxGetUrlLength = 2_000;
@@ -52,6 +55,11 @@ function encode(value: string): string {
 
 function formSeconds(ms: number): string {
   return String(ms / 1000);
+}
+
+/** The answer was over `maxResponseBytes` (announced or while read): a shorter range may fit. */
+function overByteLimit(error: unknown): boolean {
+  return error instanceof SourceError && error.cause instanceof AnswerLimitError && error.cause.limit === 'maxResponseBytes';
 }
 
 /** `https://prom.example:9090` (no path, no user info): safe for messages. */
@@ -176,14 +184,48 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
     }
   }
 
+  /**
+   * Reads `range` into `joiner`. An answer over `maxResponseBytes` is read again as the two
+   * halves of the range, each halved again while still over it; only a single point over the
+   * limit fails. Series the cut answer already gave stay in the joiner: each is complete for
+   * `range`, so the halves' samples of it are at or before its last kept timestamp and the
+   * joiner drops them; a series cut in the middle was never added and comes from the halves.
+   */
+  async function readRange(
+    query: string,
+    range: { startMs: number; endMs: number },
+    stepMs: number,
+    signal: AbortSignal | undefined,
+    joiner: SeriesJoiner,
+  ): Promise<void> {
+    let halves: ReturnType<typeof halveRange>;
+    try {
+      await fetchChunk(query, range, stepMs, signal, joiner);
+      return;
+    } catch (error) {
+      halves = overByteLimit(error) ? halveRange(range, stepMs) : undefined;
+      if (!halves) throw error;
+    }
+    deps.logger?.warn('prometheus answer over maxResponseBytes; reading the range in two halves', {
+      source: description,
+      query: shortQuery(query),
+      start: new Date(range.startMs).toISOString(),
+      end: new Date(range.endMs).toISOString(),
+      stepSeconds: stepMs / 1000,
+      maxResponseBytes: config.maxResponseBytes,
+    });
+    for (const half of halves) await readRange(query, half, stepMs, signal, joiner);
+  }
+
   return {
     description,
     async queryRange(request: RangeQuery, options: { signal?: AbortSignal } = {}): Promise<Series[]> {
       const aligned = alignRange(request.startMs, request.endMs, request.stepSeconds);
-      const joiner = createSeriesJoiner();
-      // One after the other: a long backfill should not hit Prometheus with parallel heavy queries.
+      const joiner = createSeriesJoiner({ pointsPerSeries: (aligned.endMs - aligned.startMs) / aligned.stepMs + 1 });
+      // One after the other, oldest first (the joiner appends in time order): a long backfill
+      // should not hit Prometheus with parallel heavy queries.
       for (const range of splitRange(aligned, maxPoints)) {
-        await fetchChunk(request.query, range, aligned.stepMs, options.signal, joiner);
+        await readRange(request.query, range, aligned.stepMs, options.signal, joiner);
       }
       return joiner.finish();
     },

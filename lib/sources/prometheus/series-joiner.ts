@@ -6,6 +6,11 @@
  *
  * Samples at or before the last kept timestamp of their series (the boundary shared by two
  * requests) are dropped; non-finite values are dropped and counted.
+ *
+ * Each series has one pair of arrays, appended to in place. The first answer's samples take
+ * arrays of their own size (one request: no copy, no spare room); when a later answer adds to
+ * a series, its arrays grow once to `pointsPerSeries` (the window's points), so a window read
+ * in several requests is copied once per series at most, not gathered in pieces and joined.
  */
 import { seriesKey, type Labels, type Series } from '../../series/index.js';
 import type { MatrixSeries } from './matrix.js';
@@ -15,6 +20,8 @@ export interface SeriesJoinerOptions {
   offsetMs?: number;
   /** Keeps a sample by its (shifted) timestamp. */
   keep?: (timestampMs: number) => boolean;
+  /** Points a series can have in the window (what its arrays grow to when a second answer adds). */
+  pointsPerSeries?: number;
 }
 
 export interface SeriesJoiner {
@@ -25,23 +32,37 @@ export interface SeriesJoiner {
   finish(): Series[];
 }
 
-interface Piece {
-  timestampsMs: Float64Array;
-  values: Float64Array;
-}
-
 interface Accumulated {
   labels: Labels;
-  pieces: Piece[];
+  timestampsMs: Float64Array;
+  values: Float64Array;
+  /** Samples kept so far: the first `length` entries of the arrays. */
+  length: number;
   dropped: number;
   lastMs: number;
 }
+
+const empty = new Float64Array(0);
 
 /** A joiner for the answers of one query. */
 export function createSeriesJoiner(options: SeriesJoinerOptions = {}): SeriesJoiner {
   const offsetMs = options.offsetMs ?? 0;
   const keep = options.keep;
   const byKey = new Map<string, Accumulated>();
+
+  /** Room for `more` samples after the kept ones. */
+  function reserve(acc: Accumulated, more: number): void {
+    const needed = acc.length + more;
+    if (needed <= acc.values.length) return;
+    const capacity = acc.length === 0 ? more : Math.max(needed, options.pointsPerSeries ?? 2 * needed);
+    const timestampsMs = new Float64Array(capacity);
+    const values = new Float64Array(capacity);
+    timestampsMs.set(acc.timestampsMs.subarray(0, acc.length));
+    values.set(acc.values.subarray(0, acc.length));
+    acc.timestampsMs = timestampsMs;
+    acc.values = values;
+  }
+
   return {
     get size() {
       return byKey.size;
@@ -50,14 +71,16 @@ export function createSeriesJoiner(options: SeriesJoinerOptions = {}): SeriesJoi
       const key = seriesKey(s.labels);
       let acc = byKey.get(key);
       if (!acc) {
-        acc = { labels: s.labels, pieces: [], dropped: 0, lastMs: -Infinity };
+        acc = { labels: s.labels, timestampsMs: empty, values: empty, length: 0, dropped: 0, lastMs: -Infinity };
         byKey.set(key, acc);
       }
       const n = s.timestampsSeconds.length;
-      const timestampsMs = new Float64Array(n);
-      const values = new Float64Array(n);
-      let kept = 0;
-      for (let i = 0; i < n; i++) {
+      // Only samples after the last kept one count: a repeated answer (all dropped) takes no room.
+      let first = 0;
+      while (first < n && Math.round((s.timestampsSeconds[first] ?? 0) * 1000) + offsetMs <= acc.lastMs) first++;
+      if (first === n) return;
+      reserve(acc, n - first);
+      for (let i = first; i < n; i++) {
         const ms = Math.round((s.timestampsSeconds[i] ?? 0) * 1000) + offsetMs;
         if (ms <= acc.lastMs || (keep !== undefined && !keep(ms))) continue;
         acc.lastMs = ms;
@@ -67,34 +90,28 @@ export function createSeriesJoiner(options: SeriesJoinerOptions = {}): SeriesJoi
           acc.dropped++;
           continue;
         }
-        timestampsMs[kept] = ms;
-        values[kept] = value;
-        kept++;
+        acc.timestampsMs[acc.length] = ms;
+        acc.values[acc.length] = value;
+        acc.length++;
       }
-      if (kept === n) acc.pieces.push({ timestampsMs, values });
-      else if (kept > 0) acc.pieces.push({ timestampsMs: timestampsMs.slice(0, kept), values: values.slice(0, kept) });
     },
     finish() {
-      const joined = [...byKey.values()].map((acc) => ({ labels: acc.labels, ...concat(acc.pieces), droppedNonFinite: acc.dropped }));
+      const joined: Series[] = [];
+      for (const acc of byKey.values()) {
+        const whole = acc.length === acc.values.length && acc.values !== empty;
+        joined.push({
+          labels: acc.labels,
+          // Spare room is given back: a series ends with arrays of its own length.
+          timestampsMs: whole ? acc.timestampsMs : acc.timestampsMs.slice(0, acc.length),
+          values: whole ? acc.values : acc.values.slice(0, acc.length),
+          droppedNonFinite: acc.dropped,
+        });
+        acc.timestampsMs = acc.values = empty;
+      }
       byKey.clear();
       return joined;
     },
   };
-}
-
-function concat(pieces: readonly Piece[]): Piece {
-  if (pieces.length === 1) return pieces[0]!;
-  let length = 0;
-  for (const piece of pieces) length += piece.values.length;
-  const timestampsMs = new Float64Array(length);
-  const values = new Float64Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    timestampsMs.set(piece.timestampsMs, offset);
-    values.set(piece.values, offset);
-    offset += piece.values.length;
-  }
-  return { timestampsMs, values };
 }
 
 /**

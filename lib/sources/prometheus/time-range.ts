@@ -1,7 +1,7 @@
 /**
  * Window arithmetic for `query_range`: bounds aligned to the step (so successive runs ask for
- * the same grid and Prometheus' results cache can help) and long windows split under the
- * server's limit of 11,000 points per series.
+ * the same grid and Prometheus' results cache can help), long windows split under the
+ * server's limit of 11,000 points per series, and a range halved when its answer is too large.
  */
 
 /** Prometheus rejects `(end - start) / step > 11000` ("exceeded maximum resolution"). */
@@ -35,4 +35,22 @@ export function splitRange(range: AlignedRange, maxPoints = maxPointsPerRequest)
     start = end;
   } while (start < range.endMs);
   return chunks;
+}
+
+/**
+ * The two halves of a range of whole steps, split at a step boundary: the first ends one step
+ * before the second starts (so no point is asked for twice) and has the middle point when the
+ * count is odd. A range of a single point has no halves: `undefined`.
+ */
+export function halveRange(
+  range: { startMs: number; endMs: number },
+  stepMs: number,
+): [{ startMs: number; endMs: number }, { startMs: number; endMs: number }] | undefined {
+  const steps = Math.round((range.endMs - range.startMs) / stepMs);
+  if (steps < 1) return undefined;
+  const firstEndMs = range.startMs + Math.floor(steps / 2) * stepMs;
+  return [
+    { startMs: range.startMs, endMs: firstEndMs },
+    { startMs: firstEndMs + stepMs, endMs: range.endMs },
+  ];
 }

@@ -13,7 +13,14 @@ import { configDefaults } from '../../../../lib/config/schema.js';
 import { createMemoryLogger } from '../../../../lib/log.js';
 import { SourceError } from '../../../../lib/sources/errors.js';
 import { createPrometheusSource, type PrometheusSourceDeps } from '../../../../lib/sources/prometheus/prometheus-source.js';
-import { errorBody, matrixBody, startFakePrometheus, type FakePrometheus } from '../../../support/fake-prometheus.js';
+import {
+  errorBody,
+  matrixBody,
+  startFakePrometheus,
+  type FakePrometheus,
+  type FakeReply,
+  type RecordedRequest,
+} from '../../../support/fake-prometheus.js';
 
 /** The configuration's limits on an answer (prometheus.maxSeries, prometheus.maxResponseBytes). */
 const limits = { maxSeries: configDefaults.prometheusMaxSeries, maxResponseBytes: configDefaults.prometheusMaxResponseBytes };
@@ -44,6 +51,8 @@ function source(overrides: Partial<PrometheusConfig> = {}, deps: PrometheusSourc
 }
 
 const window = { query: 'up', startMs: 1_700_000_000_000, endMs: 1_700_000_600_000, stepSeconds: 60 };
+/** A range of a single point: an answer over maxResponseBytes cannot be read in halves. */
+const onePoint = { ...window, startMs: window.endMs };
 
 async function failure(promise: Promise<unknown>): Promise<SourceError> {
   const error = await promise.then(
@@ -322,12 +331,12 @@ describe('Prometheus source: answer limits', () => {
     expect(reply.bytesWritten).toBeLessThan(reply.bodyBytes / 2);
   });
 
-  it('fails an answer larger than maxResponseBytes while it streams, and stops reading', async () => {
-    // Prepare: about 1 MB, no Content-Length
+  it('fails a one-point answer larger than maxResponseBytes while it streams, and stops reading', async () => {
+    // Prepare: about 1 MB, no Content-Length, for a range of one point (which has no halves)
     fake.script([{ body: manySeries(500, 40), pieceBytes: 8_192, pieceDelayMs: 1 }]);
 
     // Act
-    const error = await failure(source({ maxResponseBytes: 100_000 }).queryRange(window));
+    const error = await failure(source({ maxResponseBytes: 100_000 }).queryRange(onePoint));
 
     // Assess
     expect(error.message).toBe(
@@ -341,13 +350,13 @@ describe('Prometheus source: answer limits', () => {
     expect(reply.bytesWritten).toBeLessThan(reply.bodyBytes / 2);
   });
 
-  it('fails an answer whose Content-Length is over maxResponseBytes before reading it, with its size', async () => {
+  it('fails a one-point answer whose Content-Length is over maxResponseBytes before reading it, with its size', async () => {
     // Prepare
     const text = JSON.stringify(manySeries(20_000, 1));
     fake.script([{ body: text, headers: { 'content-length': String(Buffer.byteLength(text)) } }]);
 
     // Act
-    const error = await failure(source({ maxResponseBytes: 1_000_000 }).queryRange(window));
+    const error = await failure(source({ maxResponseBytes: 1_000_000 }).queryRange(onePoint));
 
     // Assess
     expect(error.message).toContain(
@@ -366,6 +375,199 @@ describe('Prometheus source: answer limits', () => {
 
     // Assess
     expect(result).toHaveLength(20);
+  });
+});
+
+/**
+ * An answer of series `m{s="<name>"}` on the request's own grid (as Prometheus would), each point
+ * valued `value(unix seconds, index of the request)`, so a test can tell which request a point
+ * came from.
+ */
+function gridAnswer(
+  request: RecordedRequest,
+  index: number,
+  names: readonly string[],
+  value: (t: number, index: number) => number = (t) => t,
+): unknown {
+  const start = Number(request.params.start);
+  const end = Number(request.params.end);
+  const step = Number(request.params.step);
+  return matrixBody(
+    names.map((name) => {
+      const values: [number, string][] = [];
+      for (let t = start; t <= end; t += step) values.push([t, String(value(t, index))]);
+      return { labels: { __name__: 'm', s: name }, values };
+    }),
+  );
+}
+
+/** The byte length of {@link gridAnswer} for the range `[startS, endS]` at 60 s. */
+function gridBytes(startS: number, endS: number, names: readonly string[]): number {
+  const params = { start: String(startS), end: String(endS), step: '60' };
+  return Buffer.byteLength(JSON.stringify(gridAnswer({ params } as unknown as RecordedRequest, 0, names)));
+}
+
+/** `[start, end]` of every request so far, in unix seconds. */
+function requestedRanges(): [number, number][] {
+  return fake.requests.map((r) => [Number(r.params.start), Number(r.params.end)]);
+}
+
+function byName(series: readonly { labels: Record<string, string> }[]): string[] {
+  return series.map((x) => x.labels.s ?? '');
+}
+
+describe('Prometheus source: an answer over maxResponseBytes is read in halves', () => {
+  // 11 points on whole minutes, so the requests' bounds are the window's own
+  const startS = 28_333_333 * 60;
+  const endS = startS + 10 * 60;
+  const window = { query: 'up', startMs: startS * 1000, endMs: endS * 1000, stepSeconds: 60 };
+  const names = Array.from({ length: 20 }, (_, i) => `series-${String(i).padStart(2, '0')}`);
+
+  it('asks for the two halves of the range instead, joins them, and logs one warn line', async () => {
+    // Prepare: 11 points; each half (6 and 5 points) fits the limit, the whole does not
+    const limit = gridBytes(startS, startS + 5 * 60, names);
+    expect(gridBytes(startS, endS, names)).toBeGreaterThan(limit);
+    const reply = (request: RecordedRequest, index: number): FakeReply => ({ body: gridAnswer(request, index, names), pieceBytes: 512 });
+    fake.handle(reply);
+    const whole = await source().queryRange(window);
+    fake.requests.length = 0;
+    const logger = createMemoryLogger();
+
+    // Act
+    const pieces = await source({ maxResponseBytes: limit }, { logger }).queryRange(window);
+
+    // Assess
+    expect(requestedRanges()).toEqual([
+      [startS, endS],
+      [startS, startS + 5 * 60],
+      [startS + 6 * 60, endS],
+    ]);
+    expect(pieces).toEqual(whole);
+    const splits = logger.diagnostics.filter((d) => d.msg === 'prometheus answer over maxResponseBytes; reading the range in two halves');
+    expect(splits).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        source: `prometheus ${fake.url}`,
+        query: 'up',
+        start: new Date(window.startMs).toISOString(),
+        end: new Date(window.endMs).toISOString(),
+        stepSeconds: 60,
+        maxResponseBytes: limit,
+      }),
+    ]);
+  });
+
+  it('halves a range whose answer announces a Content-Length over the limit, without reading it', async () => {
+    // Prepare
+    const limit = gridBytes(startS, startS + 5 * 60, names);
+    fake.handle((request, index) => {
+      const text = JSON.stringify(gridAnswer(request, index, names));
+      return { body: text, headers: { 'content-length': String(Buffer.byteLength(text)) } };
+    });
+    const whole = await source().queryRange(window);
+    fake.requests.length = 0;
+
+    // Act
+    const pieces = await source({ maxResponseBytes: limit }).queryRange(window);
+
+    // Assess
+    expect(fake.requests).toHaveLength(3);
+    expect(pieces).toEqual(whole);
+  });
+
+  it('keeps a series read whole before the cut once, and takes the series cut half-way from the halves, whole', async () => {
+    // Prepare: series a, b, c; each point's value tells the request it came from (index * 1000 +
+    // minutes into the window). The whole range's answer goes out in two pieces 50 ms apart: up
+    // to c's entry (a and b whole, within the limit), then the rest, which crosses the limit
+    // inside c's entry. So a and b are read whole before the cut and c is cut half-way.
+    const abc = ['a', 'b', 'c'];
+    const value = (t: number, index: number): number => index * 1000 + (t - startS) / 60;
+    const params = { start: String(startS), end: String(endS), step: '60' };
+    const wholeText = JSON.stringify(gridAnswer({ params } as unknown as RecordedRequest, 0, abc, value));
+    const cStarts = wholeText.indexOf('{"metric":{"__name__":"m","s":"c"}');
+    const limit = cStarts + 40;
+    fake.handle((request, index) => ({ body: gridAnswer(request, index, abc, value), pieceBytes: cStarts, pieceDelayMs: 50 }));
+    const logger = createMemoryLogger();
+
+    // Act
+    const result = await source({ maxResponseBytes: limit }, { logger }).queryRange(window);
+
+    // Assess: three requests (the cut one and its halves), one warn line
+    expect(requestedRanges()).toEqual([
+      [startS, endS],
+      [startS, startS + 5 * 60],
+      [startS + 6 * 60, endS],
+    ]);
+    expect(logger.diagnostics.filter((d) => d.level === 'warn')).toHaveLength(1);
+    // Each series once, every point of the window once
+    expect(byName(result)).toEqual(abc);
+    const grid = Array.from({ length: 11 }, (_, p) => window.startMs + p * 60_000);
+    for (const s of result) expect(Array.from(s.timestampsMs)).toEqual(grid);
+    // a and b from the cut answer (request 0), c from the halves (requests 1 and 2)
+    const minutes = Array.from({ length: 11 }, (_, p) => p);
+    expect(Array.from(result[0]!.values)).toEqual(minutes);
+    expect(Array.from(result[1]!.values)).toEqual(minutes);
+    expect(Array.from(result[2]!.values)).toEqual(minutes.map((p) => (p <= 5 ? 1000 + p : 2000 + p)));
+  });
+
+  it('halves again while a half is still over, and fails with the limit error only at a single point', async () => {
+    // Prepare: every answer is about 1 MB, whatever the range
+    fake.script([], { body: manySeries(500, 40), pieceBytes: 8_192 });
+    const logger = createMemoryLogger();
+
+    // Act
+    const error = await failure(source({ maxResponseBytes: 100_000 }, { logger }).queryRange(window));
+
+    // Assess: 11 points, then 6, 3, 2 and 1 (the first half each time)
+    expect(error.message).toBe(
+      `prometheus ${fake.url} query "up": the answer is larger than 100000 bytes (limit prometheus.maxResponseBytes); narrow or aggregate the query, or raise the limit`,
+    );
+    expect(error.retryable).toBe(false);
+    expect(requestedRanges()).toEqual([
+      [startS, endS],
+      [startS, startS + 5 * 60],
+      [startS, startS + 2 * 60],
+      [startS, startS + 60],
+      [startS, startS],
+    ]);
+    expect(logger.diagnostics.filter((d) => d.level === 'warn')).toHaveLength(4);
+  });
+
+  it('halves only the request of a long window that is over, and the 11,000-point split stays', async () => {
+    // Prepare: at most 11 points per request (as 11,000 in production), a 25-point window;
+    // 11-point answers are over the limit, 6-point ones fit
+    const one = ['x'];
+    fake.handle((request, index) => ({ body: gridAnswer(request, index, one) }));
+    const limit = gridBytes(startS, startS + 5 * 60, one);
+    const long = { ...window, endMs: window.startMs + 24 * 60_000 };
+
+    // Act
+    const [series] = await source({ maxResponseBytes: limit }, { maxPointsPerRequest: 11 }).queryRange(long);
+
+    // Assess
+    expect(requestedRanges()).toEqual([
+      [startS, startS + 10 * 60],
+      [startS, startS + 5 * 60],
+      [startS + 6 * 60, startS + 10 * 60],
+      [startS + 10 * 60, startS + 20 * 60],
+      [startS + 10 * 60, startS + 15 * 60],
+      [startS + 16 * 60, startS + 20 * 60],
+      [startS + 20 * 60, startS + 24 * 60],
+    ]);
+    expect(Array.from(series?.timestampsMs ?? [])).toEqual(Array.from({ length: 25 }, (_, p) => long.startMs + p * 60_000));
+    expect(Array.from(series?.values ?? [])).toEqual(Array.from({ length: 25 }, (_, p) => startS + p * 60));
+  });
+
+  it('does not halve an answer over maxSeries: fewer points per series do not make fewer series', async () => {
+    // Prepare
+    fake.script([], { body: manySeries(50, 11) });
+
+    // Act
+    const error = await failure(source({ maxSeries: 10 }).queryRange(window));
+
+    // Assess
+    expect(error.message).toContain('more than 10 series (limit prometheus.maxSeries)');
+    expect(fake.requests).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignRange, splitRange } from '../../../../lib/sources/prometheus/time-range.js';
+import { alignRange, halveRange, splitRange } from '../../../../lib/sources/prometheus/time-range.js';
 
 describe('alignRange', () => {
   it('floors start and end to a multiple of the step', () => {
@@ -30,5 +30,48 @@ describe('splitRange', () => {
       { startMs: 10_999_000, endMs: 21_998_000 },
       { startMs: 21_998_000, endMs: 25_000_000 },
     ]);
+  });
+});
+
+describe('halveRange', () => {
+  it('splits at a step boundary into halves that share no point, the first taking the middle one', () => {
+    // 11 points: 6 and 5
+    expect(halveRange({ startMs: 0, endMs: 600_000 }, 60_000)).toEqual([
+      { startMs: 0, endMs: 300_000 },
+      { startMs: 360_000, endMs: 600_000 },
+    ]);
+    // 10 points: 5 and 5
+    expect(halveRange({ startMs: 0, endMs: 540_000 }, 60_000)).toEqual([
+      { startMs: 0, endMs: 240_000 },
+      { startMs: 300_000, endMs: 540_000 },
+    ]);
+  });
+
+  it('splits two points into one each, and has no halves for a single point', () => {
+    expect(halveRange({ startMs: 60_000, endMs: 120_000 }, 60_000)).toEqual([
+      { startMs: 60_000, endMs: 60_000 },
+      { startMs: 120_000, endMs: 120_000 },
+    ]);
+    expect(halveRange({ startMs: 60_000, endMs: 60_000 }, 60_000)).toBeUndefined();
+  });
+
+  it('halving again and again covers every point of the range exactly once', () => {
+    // Prepare: 1,441 points (a day at 60 s), halved down to single points
+    const stepMs = 60_000;
+    const points: number[] = [];
+    const visit = (range: { startMs: number; endMs: number }): void => {
+      const halves = halveRange(range, stepMs);
+      if (!halves) {
+        points.push(range.startMs);
+        return;
+      }
+      for (const half of halves) visit(half);
+    };
+
+    // Act
+    visit({ startMs: 0, endMs: 1_440 * stepMs });
+
+    // Assess
+    expect(points).toEqual(Array.from({ length: 1_441 }, (_, i) => i * stepMs));
   });
 });
