@@ -3,7 +3,8 @@
  * headers, an extra CA, and SigV4 for Amazon Managed Service for Prometheus. Requests go
  * through the shared HTTP client (lib/http/client.ts): retries on 5xx, 429 and network errors,
  * none on other 4xx, a timeout per attempt. The answer is read as it arrives, one series at a
- * time (matrix-stream.ts), within `maxSeries` and `maxResponseBytes`.
+ * time (matrix-stream.ts; one of at most 1 MB is parsed whole once complete), within
+ * `maxSeries` and `maxResponseBytes`.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -150,7 +151,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
         ...(usePost ? { data: form } : {}),
         signal,
         httpsAgent: agent,
-        // Read as it arrives, so the answer is never held whole (as text and parsed at once).
+        // Read as it arrives, so a large answer is never held whole (as text and parsed at once).
         // The retry policy sees the status before any byte of the body, as with a buffered body.
         responseType: 'stream',
       });
