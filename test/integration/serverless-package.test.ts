@@ -278,7 +278,7 @@ describe('serverless package: defaults', () => {
       );
     }).finally(() => rm(dir, { recursive: true, force: true }));
 
-    // Assess: undici costs 60-80 ms of CPU per cold start (infra/aws/esbuild/plugins.cjs).
+    // Assess: undici costs about 25 ms of CPU per cold start (infra/aws/esbuild/plugins.cjs).
     const { handler, builtins, undici } = JSON.parse(loaded) as { handler: string; builtins: number; undici: string[] };
     expect(handler).toBe('function');
     expect(builtins).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
  * still work.
  *
  * Looked up only when axios constructs one: reading `globalThis.FormData` makes Node load its
- * bundled fetch implementation (undici), 60-80 ms of CPU that every cold start would pay.
+ * bundled fetch implementation (undici), about 25 ms of CPU that every cold start would pay.
  */
 export default class LazyFormData {
   constructor(...args) {

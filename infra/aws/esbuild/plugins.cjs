@@ -8,7 +8,7 @@
  *
  * and one line of axios' own utils.js is rewritten as it is loaded (see `axiosUtilsPatch`).
  * Node loads its bundled fetch implementation (undici) the first time anything reads
- * `globalThis.FormData`, `Headers`, `Request`, `Response` or `fetch`: 60-80 ms of CPU, at
+ * `globalThis.FormData`, `Headers`, `Request`, `Response` or `fetch`: about 25 ms of CPU, at
  * every cold start, for a function that never uses them (it talks HTTP through axios' `http`
  * adapter and the AWS SDK's node:https handler). serverless-package.test.ts checks that
  * importing the bundle loads no undici.
