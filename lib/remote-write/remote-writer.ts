@@ -22,7 +22,7 @@ import { resolveSecret as defaultResolveSecret } from '../secrets/resolve-secret
 import type { AwsCredentialsProvider } from '../sources/prometheus/sigv4.js';
 import { RemoteWriteError } from './errors.js';
 import { createSigV4RequestSigner, type RequestSigner } from './sigv4-signer.js';
-import { encodeWriteRequestBody, toTimeSeries, type RemoteWriteSample, type TimeSeries } from './write-request.js';
+import type { RemoteWriteSample, TimeSeries } from './write-request.js';
 
 export type { RequestSigner, SignableRequest } from './sigv4-signer.js';
 
@@ -121,8 +121,7 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
       new RemoteWriteError(`${description}: cannot read caFile ${caFile}: ${errorMessage(error)}`, { retryable: false, cause: error }),
   );
 
-  async function send(timeseries: TimeSeries[], signal: AbortSignal | undefined): Promise<void> {
-    const body = encodeWriteRequestBody(timeseries);
+  async function send(body: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     const secrets: string[] = [];
     let headers: Record<string, string> = {
       ...options.headers,
@@ -169,10 +168,13 @@ export function createRemoteWriter(options: RemoteWriterOptions, deps: RemoteWri
   return {
     description,
     async write(samples, writeOptions = {}) {
+      // Imported on the first write, not with this module: protobufjs builds its types when
+      // loaded (~12 ms of CPU), which a Lambda cold start would pay with nothing to write back.
+      const { encodeWriteRequestBody, toTimeSeries } = await import('./write-request.js');
       const timeseries = toTimeSeries(samples);
       let requests = 0;
       for (const batch of batches(timeseries, maxSamplesPerRequest)) {
-        await send(batch, writeOptions.signal);
+        await send(encodeWriteRequestBody(batch), writeOptions.signal);
         requests++;
       }
       return { samples: samples.length, series: timeseries.length, requests };

@@ -3,7 +3,7 @@
  * headers, an extra CA, and SigV4 for Amazon Managed Service for Prometheus. Requests go
  * through the shared HTTP client (lib/http/client.ts): retries on 5xx, 429 and network errors,
  * none on other 4xx, a timeout per attempt. The answer is read as it arrives, one series at a
- * time (matrix-stream.ts), within `maxSeries` and `maxResponseBytes`. A window is asked for in
+ * time (matrix-stream.ts; one of at most 1 MB is parsed whole once complete), within `maxSeries` and `maxResponseBytes`. A window is asked for in
  * requests of at most 11,000 points per series, and a request whose answer is over
  * `maxResponseBytes` is asked for again as two halves of its range, so a long window of many
  * series (a cold read) goes in pieces that each fit the limit.
@@ -158,7 +158,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
         ...(usePost ? { data: form } : {}),
         signal,
         httpsAgent: agent,
-        // Read as it arrives, so the answer is never held whole (as text and parsed at once).
+        // Read as it arrives, so a large answer is never held whole (as text and parsed at once).
         // The retry policy sees the status before any byte of the body, as with a buffered body.
         responseType: 'stream',
       });

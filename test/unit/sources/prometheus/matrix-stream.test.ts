@@ -2,7 +2,8 @@
  * Reading a `query_range` answer as a stream (lib/sources/prometheus/matrix-stream.ts): the
  * same Series as parsing the whole body had given (test/support/whole-answer.ts), wherever the
  * bytes are cut; the same errors
- * for the same malformed answers; the limits, and that reading stops at them.
+ * for the same malformed answers; the limits, and that reading stops at them. Each holds for
+ * both ways of reading: streamed (`parseWholeMaxBytes: 0`) and, below 1 MB, held and parsed whole.
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
@@ -20,6 +21,12 @@ import { createSeriesJoiner } from '../../../../lib/sources/prometheus/series-jo
 import { parseWholeAnswer } from '../../../support/whole-answer.js';
 
 const roomy = { maxSeries: 1_000_000, maxResponseBytes: 1_000_000_000, idleTimeoutMs: 5_000 };
+
+/** The two ways an answer is read: incrementally, and (the default below 1 MB) whole. */
+const readings = [
+  ['streamed', { parseWholeMaxBytes: 0 }],
+  ['parsed whole', {}],
+] as const;
 
 /** The streamed path: the chunks through readMatrixStream into a joiner. */
 async function parseStreamed(
@@ -74,7 +81,7 @@ const answer = fc.record(
   { requiredKeys: ['status', 'data'] },
 );
 
-describe('readMatrixStream: the same Series as a whole parse', () => {
+describe.each(readings)('readMatrixStream, %s: the same Series as a whole parse', (_reading, reading) => {
   it('for any answer, cut into chunks at any byte (inside a number, a string, a UTF-8 character)', async () => {
     await fc.assert(
       fc.asyncProperty(answer, fc.array(fc.nat(), { maxLength: 40 }), fc.constantFrom(0, 2), async (body, offsets, indent) => {
@@ -83,7 +90,7 @@ describe('readMatrixStream: the same Series as a whole parse', () => {
         const chunks = cut(Buffer.from(text, 'utf8'), offsets);
 
         // Act
-        const streamed = await parseStreamed(chunks);
+        const streamed = await parseStreamed(chunks, reading);
 
         // Assess
         expect(streamed).toEqual(parseWholeAnswer(text));
@@ -108,7 +115,10 @@ describe('readMatrixStream: the same Series as a whole parse', () => {
     const bytes = Buffer.from(text, 'utf8');
 
     // Act
-    const streamed = await parseStreamed([...bytes].map((b) => Buffer.from([b])));
+    const streamed = await parseStreamed(
+      [...bytes].map((b) => Buffer.from([b])),
+      reading,
+    );
 
     // Assess
     expect(streamed).toEqual(parseWholeAnswer(text));
@@ -117,7 +127,7 @@ describe('readMatrixStream: the same Series as a whole parse', () => {
   });
 });
 
-describe('readMatrixStream: malformed answers', () => {
+describe.each(readings)('readMatrixStream, %s: malformed answers', (_reading, reading) => {
   const frame = (result: unknown): string => JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } });
 
   it.each([
@@ -141,7 +151,7 @@ describe('readMatrixStream: malformed answers', () => {
     expect(expected).toBeInstanceOf(MatrixShapeError);
 
     // Act
-    const error = await rejection(parseStreamed(cut(Buffer.from(text), [3, 17, 40])));
+    const error = await rejection(parseStreamed(cut(Buffer.from(text), [3, 17, 40]), reading));
 
     // Assess
     expect(error).toBeInstanceOf(MatrixShapeError);
@@ -155,7 +165,7 @@ describe('readMatrixStream: malformed answers', () => {
     ['empty', '', /the body is empty/],
   ])('%s: not JSON', async (_name, text, message) => {
     // Act
-    const error = await rejection(parseStreamed([Buffer.from(text)]));
+    const error = await rejection(parseStreamed([Buffer.from(text)], reading));
 
     // Assess
     expect(error).toBeInstanceOf(AnswerSyntaxError);
@@ -185,7 +195,7 @@ describe('readMatrixStream: limits', () => {
 
     // Act
     const error = await rejection(
-      readMatrixStream(body, { ...roomy, maxSeries: 10, onSeries: (s) => seen.push(s) }),
+      readMatrixStream(body, { ...roomy, parseWholeMaxBytes: 0, maxSeries: 10, onSeries: (s) => seen.push(s) }),
     );
 
     // Assess
@@ -194,6 +204,38 @@ describe('readMatrixStream: limits', () => {
     expect(error.message).toBe(
       'the answer has more than 10 series (limit prometheus.maxSeries); narrow or aggregate the query, or raise the limit',
     );
+    expect(seen).toHaveLength(10);
+    expect(pulled()).toBeLessThan(20);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('an answer held whole: the same error and the same series handed over, once it is read', async () => {
+    // Prepare: 1,000 series of about 50 bytes, well below parseWholeMaxBytes
+    const { body, pulled } = seriesStream(1_000);
+    const seen: MatrixSeries[] = [];
+
+    // Act
+    const error = await rejection(readMatrixStream(body, { ...roomy, maxSeries: 10, onSeries: (s) => seen.push(s) }));
+
+    // Assess
+    expect(error).toBeInstanceOf(AnswerLimitError);
+    expect((error as AnswerLimitError).limit).toBe('maxSeries');
+    expect(seen).toHaveLength(10);
+    expect(pulled()).toBe(1_000);
+  });
+
+  it('an answer that grows past parseWholeMaxBytes is streamed from there on, and stops at maxSeries', async () => {
+    // Prepare
+    const { body, pulled } = seriesStream(1_000);
+    const seen: MatrixSeries[] = [];
+
+    // Act
+    const error = await rejection(
+      readMatrixStream(body, { ...roomy, parseWholeMaxBytes: 200, maxSeries: 10, onSeries: (s) => seen.push(s) }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(AnswerLimitError);
     expect(seen).toHaveLength(10);
     expect(pulled()).toBeLessThan(20);
     expect(body.destroyed).toBe(true);

@@ -313,8 +313,9 @@ function manySeries(count: number, points: number): unknown {
 
 describe('Prometheus source: answer limits', () => {
   it('fails an answer of more series than maxSeries, names the query, the limit and its key, and stops reading', async () => {
-    // Prepare: 2,000 series sent in 4 KB pieces, 1 ms apart
-    fake.script([{ body: manySeries(2_000, 5), pieceBytes: 4_096, pieceDelayMs: 1 }]);
+    // Prepare: 2,000 series (about 2.5 MB: an answer below 1 MB is read whole before it is
+    // checked, matrix-stream.ts) sent in 16 KB pieces, 1 ms apart
+    fake.script([{ body: manySeries(2_000, 60), pieceBytes: 16_384, pieceDelayMs: 1 }]);
 
     // Act
     const error = await failure(source({ maxSeries: 100 }).queryRange({ ...window, query: 'sum by (i) (s)' }));
