@@ -49,7 +49,7 @@ export function measureCodec(makeRows: MakeRows, time: Timer): CodecFigures {
     values: Float64Array.from(makeRows(points, 1, points), (row) => row[0]!),
   };
   const endMs = window.timestampsMs[points - 1]!;
-  const { start, end, fitEndMs } = fitSegmentBounds(window, endMs, spacingMs, detector.minPoints, detector);
+  const { start, end, fitEndMs } = fitSegmentBounds(window, endMs, spacingMs, detector.minPoints, detector, '{}');
   const segment = (seed: number) => fitSegment(window, start, end, fitEndMs, seed, detector, spacingMs, undefined);
   const segments = Array.from({ length: seeds }, (_, seed) => encodeModel(segment(seed)));
 

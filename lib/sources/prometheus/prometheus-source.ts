@@ -46,6 +46,8 @@ export interface PrometheusSourceDeps {
   random?: () => number;
   /** Points per request before a window is split; Prometheus' limit by default. */
   maxPointsPerRequest?: number;
+  /** Answers up to this many bytes are parsed whole once complete (matrix-stream.ts); 0 streams every answer. */
+  parseWholeMaxBytes?: number;
 }
 
 /** RFC 3986 encoding, so `+` and `*` mean the same to Prometheus and to a SigV4 verifier. */
@@ -176,6 +178,7 @@ export function createPrometheusSource(config: PrometheusConfig, deps: Prometheu
         maxSeries: config.maxSeries,
         maxResponseBytes: config.maxResponseBytes,
         idleTimeoutMs: config.timeoutMs,
+        ...(deps.parseWholeMaxBytes !== undefined ? { parseWholeMaxBytes: deps.parseWholeMaxBytes } : {}),
         onSeries: (series) => joiner.add(series),
       });
       for (const warning of warnings) deps.logger?.warn('prometheus warning', { source: description, query: shortQuery(query), warning });

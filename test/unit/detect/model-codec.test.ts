@@ -8,6 +8,7 @@ import { readNewestPoints } from '../../../lib/detect/readings.js';
 import { detectionSeed } from '../../../lib/detect/seed.js';
 import { windowPoints } from '../../../lib/detect/window.js';
 import { AiopsError } from '../../../lib/errors.js';
+import { seriesKey } from '../../../lib/series/index.js';
 import { ForestDecodeError, ForestInputError } from '../../../lib/forest/index.js';
 import { gaussian, slice } from './series-fixtures.js';
 
@@ -30,7 +31,7 @@ function fitFor(points: Points, last: number, detector: DetectorConfig): { windo
   const window = slice(points, Math.max(0, last + 1 - windowPoints(detector)), last + 1);
   const spacingMs = detector.stepSeconds * 1000;
   const endMs = window.timestampsMs[window.timestampsMs.length - 1]!;
-  const { start, end, fitEndMs } = fitSegmentBounds(window, endMs, spacingMs, detector.minPoints, detector);
+  const { start, end, fitEndMs } = fitSegmentBounds(window, endMs, spacingMs, detector.minPoints, detector, seriesKey({ job: 'api' }));
   const seed = detectionSeed(detector.name, { job: 'api' }, fitEndMs);
   return { window, fit: fitSegment(window, start, end, fitEndMs, seed, detector, spacingMs, undefined) };
 }
