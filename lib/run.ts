@@ -6,8 +6,8 @@
  * A failing detector (bad PromQL, timeout, Prometheus down) logs one error line and the others
  * go on; a delivery that fails stays pending in the state store for the next run.
  */
-import { dispatchAlerts, type DispatchPolicy, type DispatchSummary } from './alerts/dispatch.js';
-import type { AlertDetector } from './alerts/lifecycle.js';
+import { alertDetector, policyOf } from './alerts/detector-policy.js';
+import { dispatchAlerts, type DispatchSummary } from './alerts/dispatch.js';
 import type { StateStore } from './alerts/state-store.js';
 import { mapLimit } from './concurrency.js';
 import type { Config, DetectorConfig } from './config/config.js';
@@ -15,6 +15,9 @@ import { evaluateSeries } from './detect/evaluate.js';
 import { detectionWindow } from './detect/window.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
+import type { BlobStore } from './model/blob-store.js';
+import { openDetectorState, type DetectorStateOptions, type StateFigures } from './model/detector-state.js';
+import { stateSummaryFields, stateTotals, type StateTotals } from './model/state-totals.js';
 import { isScored, resultLine, seriesResult, type SeriesResult } from './series-result.js';
 import type { AlertSink } from './sinks/sink.js';
 import type { MetricSource } from './sources/source.js';
@@ -31,6 +34,12 @@ export interface RunDependencies {
    * run. Its failure is logged and fails the run; alerts are not affected.
    */
   writeBack?: ScoreWriter;
+  /**
+   * Where each detector's state lives between runs (lib/model): with it a run reads only what is
+   * new and scores with the stored models; without it every run reads and fits the whole window.
+   * Results are the same either way.
+   */
+  detectorState?: { store: BlobStore; options: DetectorStateOptions };
   /**
    * The wall clock, Unix ms (default `Date.now`): alert leases are measured in it, whatever
    * `now` (the evaluation time) is. Tests inject it.
@@ -60,6 +69,8 @@ export interface DetectorOutcome {
   series: number;
   anomalies: number;
   dispatch?: DispatchSummary;
+  /** What the run did with the detector's state (when it keeps one). */
+  state?: StateFigures;
 }
 
 export interface TimingsMs {
@@ -89,26 +100,10 @@ export interface RunSummary {
   timingsMs: TimingsMs;
   outcomes: DetectorOutcome[];
   results: SeriesResult[];
+  /** Present when detectors keep state: what the run read, refitted and stored, over all detectors. */
+  state?: StateTotals;
   /** Present when scores are written back: what was written, or why not. */
   writeBack?: { ok: boolean; samples: number; error?: string };
-}
-
-function policyOf(config: Config): DispatchPolicy {
-  const { repeatIntervalMinutes, resolveAfter, sendResolved } = config.alerts;
-  return { repeatIntervalMinutes, resolveAfter, sendResolved };
-}
-
-/** What the alert lifecycle needs of a detector; the graph link's base is the Prometheus UI. */
-function alertDetector(detector: DetectorConfig, config: Config): AlertDetector {
-  return {
-    name: detector.name,
-    query: detector.query,
-    severity: detector.severity,
-    labels: detector.labels,
-    forEvaluations: detector.forEvaluations,
-    prometheusUrl: config.prometheus.recording ? undefined : config.prometheus.url,
-    notifyAbsent: detector.notifyAbsent,
-  };
 }
 
 async function runDetector(
@@ -119,12 +114,18 @@ async function runDetector(
 ): Promise<{ outcome: DetectorOutcome; results: SeriesResult[] }> {
   const logger = deps.logger.child({ detector: detector.name });
   const { startMs, endMs } = detectionWindow(detector, options.now.getTime());
+  const dryRun = options.dryRun ?? false;
 
   let started = performance.now();
-  const series = await deps.source.queryRange(
-    { query: detector.query, startMs, endMs, stepSeconds: detector.stepSeconds },
+  const state = deps.detectorState
+    ? await openDetectorState(deps.detectorState.store, detector, { startMs, endMs }, deps.detectorState.options, logger)
+    : undefined;
+  const fresh = await deps.source.queryRange(
+    { query: detector.query, startMs: state?.readStartMs ?? startMs, endMs, stepSeconds: detector.stepSeconds },
     { signal: options.signal },
   );
+  // Each window exactly as a full read of [startMs, endMs] returns it.
+  const series = state ? state.merge(fresh) : fresh;
   timings.query += performance.now() - started;
   // A misspelt metric answers with nothing: say so, and fail the detector, unless that is normal
   // for it. Its alerts are still dispatched (pending deliveries, series that vanished).
@@ -132,7 +133,10 @@ async function runDetector(
   if (noSeries) logger.error('query returned no series', { query: detector.query });
 
   started = performance.now();
-  const verdicts = series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
+  const verdicts = state
+    ? await state.evaluate(series, { dryRun })
+    : series.map((s) => evaluateSeries(s, detector, { windowEndMs: endMs }));
+  if (state && !dryRun) await state.save();
   timings.score += performance.now() - started;
 
   for (const verdict of verdicts) {
@@ -149,7 +153,7 @@ async function runDetector(
       verdicts: results.filter(isScored),
       nowMs: endMs,
       querySeries: series.length,
-      dryRun: options.dryRun ?? false,
+      dryRun,
       signal: options.signal,
     },
     { store: deps.store, sinks: deps.sinks, policy: policyOf(deps.config), logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) },
@@ -183,6 +187,7 @@ async function runDetector(
       series: series.length,
       anomalies: results.filter((r) => r.anomalous).length,
       dispatch,
+      ...(state ? { state: state.figures } : {}),
     },
     results,
   };
@@ -238,6 +243,7 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
   const failedDetectors = outcomes.filter((o) => (!o.ok && !o.dispatch) || o.noSeries).length;
   const deliveryFailures = outcomes.reduce((sum, o) => sum + (o.dispatch ? o.dispatch.failed + o.dispatch.stateErrors : 0), 0);
   const round = (ms: number): number => Math.round(ms * 10) / 10;
+  const state = stateTotals(outcomes.flatMap((o) => (o.state ? [o.state] : [])));
   const summary: RunSummary = {
     ok: outcomes.every((o) => o.ok) && writeBack?.ok !== false,
     dryRun: options.dryRun ?? false,
@@ -252,6 +258,7 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
     timingsMs: { query: round(timings.query), score: round(timings.score), deliver: round(timings.deliver) },
     outcomes,
     results,
+    ...(state ? { state } : {}),
     ...(writeBack ? { writeBack } : {}),
   };
   logger.result({
@@ -267,6 +274,7 @@ export async function runDetection(deps: RunDependencies, options: RunOptions): 
     skipped: summary.skipped,
     duration_ms: summary.durationMs,
     timings_ms: summary.timingsMs,
+    ...(state ? { state: stateSummaryFields(state) } : {}),
     ...(writeBack ? { write_back: writeBack } : {}),
   });
   return summary;

@@ -8,6 +8,9 @@ import { createPrometheusStateStore } from './alerts/prometheus-state-store.js';
 import type { StateStore } from './alerts/state-store.js';
 import type { Config, SecretRef } from './config/config.js';
 import type { Logger } from './log.js';
+import { createBlobStore, type BlobStoreAdapters } from './model/blob-store-registry.js';
+import type { BlobStore } from './model/blob-store.js';
+import type { DetectorStateOptions } from './model/detector-state.js';
 import { createRemoteWriter, type RemoteWriterDeps } from './remote-write/remote-writer.js';
 import { resolveSecret, type ResolveSecretDeps } from './secrets/resolve-secret.js';
 import type { CycleObserver } from './self-metrics/cycle-figures.js';
@@ -27,6 +30,8 @@ export interface Runtime {
   /** The configured (or handed-in) store, every call timed for the self-metrics. */
   store: TimedStateStore;
   sinks: AlertSink[];
+  /** Set unless `state.enabled` is false: where each detector's state lives between runs. */
+  detectorState?: { store: BlobStore; options: DetectorStateOptions };
   /** Set when `writeBack` is enabled: scores are remote-written after each run. */
   writeBack?: ScoreWriter;
   /** Set when `selfMetrics.remoteWrite` is on: each cycle's own figures are remote-written. */
@@ -52,6 +57,8 @@ export interface RuntimeDeps {
    * from every line (createLogger({ secrets })).
    */
   secrets?: string[];
+  /** Builders for detector state stores used instead of a type's own (tests point s3 at s3rver). */
+  blobStoreAdapters?: BlobStoreAdapters;
   /** Where the console sink writes (stdout by default). */
   consoleWrite?: (line: string) => void;
   source?: Partial<PrometheusSourceDeps>;
@@ -59,6 +66,9 @@ export interface RuntimeDeps {
   /** For the remote writes of write-back and the `prometheus` state store (tests shorten retries). */
   remoteWrite?: Partial<RemoteWriterDeps>;
 }
+
+/** Detector state calls (shard and model reads and writes) in flight at a time, per detector. */
+const detectorStateConcurrency = 8;
 
 /** Builds source, store and sinks for `config`. Sinks with broken secrets are kept, failing softly. */
 export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<Runtime> {
@@ -108,10 +118,19 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
     resolveSecret: (ref) => resolveAndRemember(ref),
     ...deps.source,
   });
+  const blobStore = config.state.enabled ? await createBlobStore(config.state.store, { adapters: deps.blobStoreAdapters }) : undefined;
   return {
     source,
     store,
     sinks: built.sinks,
+    ...(blobStore
+      ? {
+          detectorState: {
+            store: blobStore,
+            options: { shards: config.state.shards, rereadPoints: config.state.rereadPoints, concurrency: detectorStateConcurrency },
+          },
+        }
+      : {}),
     ...(config.writeBack?.enabled ? { writeBack: createScoreWriter({ writer: remoteWriter() }) } : {}),
     ...(config.selfMetrics.remoteWrite
       ? { selfMetricsWriter: remoteWriteSelfMetrics(remoteWriter(), { job: config.selfMetrics.job, logger: deps.logger }) }
@@ -119,6 +138,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
     secrets,
     close: async () => {
       if (!deps.store) await store.close?.();
+      await blobStore?.close?.();
     },
   };
 }

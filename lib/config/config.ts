@@ -20,5 +20,8 @@ export type AlertsConfig = Config['alerts'];
 export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 export type SinkConfig = z.output<typeof sinkSchema>;
 export type SinkType = SinkConfig['type'];
+/** Detector state between runs (lib/model). */
+export type DetectorStateConfig = Config['state'];
+export type DetectorStateStoreConfig = DetectorStateConfig['store'];
 /** Scores written back to Prometheus after each run (lib/write-back). */
 export type WriteBackConfig = NonNullable<Config['writeBack']>;

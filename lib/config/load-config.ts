@@ -9,7 +9,7 @@
  */
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Config, StateStoreConfig } from './config.js';
+import type { Config, DetectorStateStoreConfig, StateStoreConfig } from './config.js';
 import { configObjectFromEnv, envValueProblems, envVarForPath, isSet, seedEnvVars, type Env } from './env-config.js';
 import { ConfigError } from './errors.js';
 import { parseConfig } from './parse-config.js';
@@ -33,6 +33,11 @@ export function defaultStateStore(tmpdir: () => string): StateStoreConfig {
   return { type: 'file', path: join(tmpdir(), 'aiops-detector', 'state.json') };
 }
 
+/** The CLI's detector state store when none is configured: a folder beside the alert state. */
+export function defaultDetectorStateStore(tmpdir: () => string): DetectorStateStoreConfig {
+  return { type: 'file', directory: join(tmpdir(), 'aiops-detector', 'detector-state') };
+}
+
 /**
  * Loads, checks and freezes the configuration. Throws {@link ConfigError} listing every
  * problem (by key path, or by variable name for the environment).
@@ -54,6 +59,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
     return parseConfig(configObjectFromEnv(env), {
       source: 'environment',
       defaultStateStore: defaultStateStore(options.tmpdir),
+      defaultDetectorStateStore: defaultDetectorStateStore(options.tmpdir),
       describePath: envVarForPath,
       problems: envValueProblems(env),
     });
@@ -80,6 +86,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
     source: path,
     baseDir: dirname(path),
     defaultStateStore: defaultStateStore(options.tmpdir),
+    defaultDetectorStateStore: defaultDetectorStateStore(options.tmpdir),
     describePath: (p) => (p === 'logLevel' && logLevel !== undefined ? 'LOG_LEVEL' : p),
   });
 }

@@ -7,7 +7,8 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { z } from 'zod';
 import { stateStoreKinds } from '../alerts/state-store-registry.js';
 import { apsRegionOf } from '../aws/aps-workspace.js';
-import type { Config, SecretRef, StateStoreConfig } from './config.js';
+import { blobStoreKinds } from '../model/blob-store-registry.js';
+import type { Config, DetectorStateStoreConfig, SecretRef, StateStoreConfig } from './config.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { configDefaults, configSchema } from './schema.js';
@@ -23,6 +24,8 @@ export interface ParseConfigOptions {
   baseDir?: string;
   /** State store when the config names none; `memory` when absent. */
   defaultStateStore?: StateStoreConfig;
+  /** Detector state store (`state.store`) when the config names none; `memory` when absent. */
+  defaultDetectorStateStore?: DetectorStateStoreConfig;
   /**
    * Renames paths in problems: the env loader maps `detectors[0].windowMinutes` to
    * `WINDOW_MINUTES` so messages name what the user actually set.
@@ -41,7 +44,7 @@ export interface ParseConfigOptions {
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions): Config {
   const describe = options.describePath ?? ((path: string) => path);
-  const completed = withDefaultStateStore(input, options.defaultStateStore);
+  const completed = withDefaultDetectorStateStore(withDefaultStateStore(input, options.defaultStateStore), options.defaultDetectorStateStore);
   // jitless: a config is parsed once per run, so zod's JIT (a parser generated and compiled
   // per object schema on its first parse) costs more than it saves: ~5 ms of a cold start.
   const result = configSchema.safeParse(completed, { reportInput: true, jitless: true });
@@ -66,6 +69,14 @@ function withDefaultStateStore(input: unknown, store: StateStoreConfig | undefin
   return { ...input, alerts: { ...alerts, stateStore: store } };
 }
 
+/** `input` with `state.store` set to `store` when it names none. */
+function withDefaultDetectorStateStore(input: unknown, store: DetectorStateStoreConfig | undefined): unknown {
+  if (store === undefined || !isRecord(input)) return input;
+  const state = input.state ?? {};
+  if (!isRecord(state) || state.store !== undefined) return input;
+  return { ...input, state: { ...state, store } };
+}
+
 /**
  * Relative paths in the config (`caFile`, `recording.path`, a file state store, `{ file }`
  * secrets) resolved against `baseDir`, the config file's own folder.
@@ -80,6 +91,11 @@ function resolvePaths(config: Config, baseDir: string): Config {
   const storePaths = Object.fromEntries(
     (storeKind?.pathKeys ?? []).map((key) => [key, path((store as Record<string, unknown>)[key] as string)]),
   );
+  const modelStore = config.state.store;
+  const modelStoreKind = blobStoreKinds.find((kind) => kind.type === modelStore.type);
+  const modelStorePaths = Object.fromEntries(
+    (modelStoreKind?.pathKeys ?? []).map((key: string) => [key, path((modelStore as Record<string, unknown>)[key] as string)]),
+  );
   return {
     ...config,
     prometheus: {
@@ -88,6 +104,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
       ...(prometheus.caFile !== undefined ? { caFile: path(prometheus.caFile) } : {}),
       ...(prometheus.recording ? { recording: { ...prometheus.recording, path: path(prometheus.recording.path) } } : {}),
     },
+    state: { ...config.state, store: { ...modelStore, ...modelStorePaths } },
     alerts: {
       ...alerts,
       stateStore: { ...store, ...storePaths },

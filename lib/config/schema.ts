@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { stateStoreKinds } from '../alerts/state-store-registry.js';
 import { apsRegionOf } from '../aws/aps-workspace.js';
 import { featureNames, type FeatureName } from '../detect/features.js';
+import { blobStoreForms, blobStoreKinds, blobStoreShorthand, blobStoreShorthandMessage } from '../model/blob-store-registry.js';
 import { sinkCommonShape, sinkKinds } from '../sinks/registry.js';
 import type { Severity } from '../sinks/sink.js';
 import { boolean, duration, entrySchemas, httpUrl, integer, labelName, nonEmpty, oneOf, secretRefSchema, type SecretRef } from './fields.js';
@@ -55,6 +56,12 @@ export const configDefaults = {
   logLevel: 'info' as const,
   selfMetricsRemoteWrite: false,
   selfMetricsJob: 'aiops-detector',
+  // Detector state (lib/model, docs/state.md). 16 shards: at 1,000 series about 1.4 MB each,
+  // written every run; more shards are more (smaller) writes.
+  stateShards: 16,
+  // Five minutes at the default step: samples that reach Prometheus late (remote-write lag)
+  // within this are read again and replace what the state held.
+  stateRereadPoints: 5,
 };
 
 const authSchema = z.discriminatedUnion(
@@ -215,6 +222,32 @@ export const stateStoreSchema = z.union([stateStoreShorthand, stateStoreObject],
   error: `must be ${stateStoreForms.join(', ')}, or an object with a type`,
 });
 
+const detectorStateStoreObject = z.discriminatedUnion('type', entrySchemas(blobStoreKinds, {}), {
+  error: `must be one of ${blobStoreKinds.map((kind) => kind.type).join(', ')}`,
+});
+
+/** `memory`, `file:PATH`, `s3:BUCKET[/PREFIX]` as shorthand for the objects. */
+const detectorStateShorthand = z
+  .string()
+  .transform((text, ctx) => blobStoreShorthand(text) ?? (ctx.addIssue({ code: 'custom', message: blobStoreShorthandMessage(text) }), z.NEVER))
+  .pipe(detectorStateStoreObject);
+
+const detectorStateStoreSchema = z.union([detectorStateShorthand, detectorStateStoreObject], {
+  error: `must be ${blobStoreForms.join(', ')}, or an object with a type`,
+});
+
+/** Detector state between runs (lib/model): each series' recent points and fitted model. */
+export const stateSchema = z.strictObject({
+  /** Off: every run reads and fits the whole window (results are the same, only slower). */
+  enabled: boolean.default(true),
+  /** Absent: the loader's default (a folder in the temp dir for the CLI, memory otherwise). */
+  store: detectorStateStoreSchema.default({ type: 'memory' }),
+  /** Shards a detector's points are kept in, each read and written whole every run. */
+  shards: integer(1).default(configDefaults.stateShards),
+  /** Steps before the state's newest moment read again every run (samples that arrive late). */
+  rereadPoints: integer(0).default(configDefaults.stateRereadPoints),
+});
+
 export const sinkSchema = z
   .discriminatedUnion(
     'type',
@@ -252,6 +285,7 @@ export const configSchema = z.strictObject({
   concurrency: integer(1).default(configDefaults.concurrency),
   /** Diagnostic log level (`LOG_LEVEL` overrides it). */
   logLevel: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default(configDefaults.logLevel),
+  state: stateSchema.prefault({}),
   /** Present: scores are remote-written after each run unless `enabled: false` (lib/write-back). */
   writeBack: z.strictObject({ enabled: boolean.default(true) }).optional(),
   /** The detector's own metrics (lib/self-metrics); `serve` always answers GET /metrics. */
