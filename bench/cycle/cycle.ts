@@ -7,9 +7,9 @@
  * Instrumentation never changes what the run does: the source, store and sink are wrapped only
  * to time their calls (and to keep the fetched series for the baseline below).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { parseConfig } from '../../lib/config/index.js';
@@ -46,6 +46,10 @@ export interface CycleMeasurement {
   alertsSent: number;
   failures: number;
   resultLines: number;
+  /** Samples Prometheus returned for the cycle's query. */
+  samplesRead: number;
+  /** The summary's `state` (undefined without detector state). */
+  state?: RunSummary['state'];
 }
 
 export interface CycleReport {
@@ -60,6 +64,10 @@ export interface CycleReport {
   /** RSS sampled every 5 ms during the first cycle, bytes. */
   sampledPeakRssBytes: number;
   rssBeforeBytes: number;
+  /** Whether the cycles kept detector state (lib/model) between them. */
+  stateful: boolean;
+  /** The detector state on disk after the last cycle: bytes of shards (points) and of models, per series. */
+  stateBytes?: { points: number; models: number; series: number };
   /** bench:forest's measure on one of the cycle's own windows: fit + score, median ms. */
   forest: { points: number; features: number; trees: number; maxSamples: number; medianMs: number; runs: number; cpuMsPerRun: number };
   /**
@@ -76,6 +84,7 @@ async function main(): Promise<void> {
       webhook: { type: 'string' },
       cycles: { type: 'string', default: '2' },
       'window-minutes': { type: 'string', default: '240' },
+      stateless: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -84,6 +93,8 @@ async function main(): Promise<void> {
   const windowMinutes = Number(values['window-minutes']);
   const stateDir = await mkdtemp(join(tmpdir(), 'aiops-bench-cycle-'));
   const rssBeforeBytes = process.memoryUsage.rss();
+  const stateful = !values.stateless;
+  const modelDir = join(stateDir, 'model');
 
   // What a user would write: one detector over every series, defaults for the rest.
   const config = parseConfig(
@@ -91,11 +102,14 @@ async function main(): Promise<void> {
       prometheus: { url: values.prometheus },
       detectors: [{ name: 'bench', query: benchMetric, windowMinutes, stepSeconds }],
       alerts: { stateStore: { type: 'file', path: join(stateDir, 'state.json') }, sinks: [{ type: 'webhook', url: values.webhook }] },
+      state: stateful ? { store: { type: 'file', directory: modelDir } } : { enabled: false },
     },
     { source: 'bench:cycle' },
   );
   const detector = config.detectors[0]!;
-  const now = new Date(benchEndS * 1000);
+  // Cycle k runs k - 1 minutes after the first, when Prometheus holds k - 1 newer samples.
+  const nowOf = (cycle: number): Date => new Date((benchEndS + (cycle - 1) * stepSeconds) * 1000);
+  const now = nowOf(1);
   const startS = benchEndS - windowMinutes * 60;
   const rangeUrl = `${values.prometheus}/api/v1/query_range?query=${encodeURIComponent(benchMetric)}&start=${startS}&end=${benchEndS}&step=${stepSeconds}`;
 
@@ -109,6 +123,7 @@ async function main(): Promise<void> {
   const cold = await rawFetch();
 
   let lastSeries: Series[] = [];
+  let samplesRead = 0;
   const measurements: CycleMeasurement[] = [];
   let sampledPeak = 0;
   for (let cycle = 1; cycle <= cycles; cycle++) {
@@ -156,6 +171,7 @@ async function main(): Promise<void> {
       description: runtime.source.description,
       queryRange: async (query, options) => {
         lastSeries = await runtime.source.queryRange(query, options);
+        for (const s of lastSeries) samplesRead += s.values.length + s.droppedNonFinite;
         return lastSeries;
       },
     };
@@ -170,7 +186,8 @@ async function main(): Promise<void> {
       put: (s) => storeCall(() => store.put(s)),
       delete: (s) => storeCall(() => store.delete(s)),
     };
-    const summary = await runDetection({ config, source, store: timedStore, sinks, logger }, { now });
+    samplesRead = 0;
+    const summary = await runDetection({ ...runtime, config, source, store: timedStore, sinks, logger }, { now: nowOf(cycle) });
     await runtime.close();
     const wallMs = performance.now() - wallStarted;
     const cpu = process.cpuUsage(cpuStarted);
@@ -189,6 +206,8 @@ async function main(): Promise<void> {
       alertsSent: summary.alertsSent,
       failures: summary.failures,
       resultLines,
+      samplesRead,
+      ...(summary.state ? { state: summary.state } : {}),
     });
   }
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
@@ -202,7 +221,12 @@ async function main(): Promise<void> {
   }
 
   // bench:forest's measure (fit + score of one window, 100 trees, psi 256, every row scored,
-  // median after a warm-up) on a window the cycle scored: 240 points, value + first difference.
+  // median after a warm-up) on a whole window of the first cycle (the stateful cycles read only
+  // new points, so the window is read again here, outside the measured cycles).
+  const baselineRuntime = await createRuntime(config, { logger: createLogger({ level: 'error' }), env: {}, readFile: () => Promise.reject(new Error('no files')) });
+  const firstWindow = detectionWindow(detector, now.getTime());
+  lastSeries = await baselineRuntime.source.queryRange({ query: detector.query, ...firstWindow, stepSeconds: detector.stepSeconds });
+  await baselineRuntime.close();
   const window = lastSeries[0];
   if (!window) throw new Error('the cycle returned no series');
   const matrix = buildFeatureMatrix(window, detector.features);
@@ -224,9 +248,12 @@ async function main(): Promise<void> {
   for (const series of lastSeries) evaluateSeries(series, detector, { windowEndMs: windowEnd });
   const evaluateCpu = process.cpuUsage(evaluateCpuStarted);
 
+  const stateBytes = stateful ? await stateBytesOnDisk(modelDir, measurements.at(-1)?.series ?? 0) : undefined;
   await rm(stateDir, { recursive: true, force: true });
   const report: CycleReport = {
     node: process.version,
+    stateful,
+    ...(stateBytes ? { stateBytes } : {}),
     cycles: measurements,
     fetchColdMs: cold.ms,
     fetchWarmMs: warm,
@@ -246,6 +273,19 @@ async function main(): Promise<void> {
     },
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/** Bytes per series of the state's shards and models under `directory`. */
+async function stateBytesOnDisk(directory: string, series: number): Promise<CycleReport['stateBytes']> {
+  let points = 0;
+  let models = 0;
+  for (const entry of await readdir(directory, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const { size } = await stat(join(entry.parentPath, entry.name));
+    if (entry.parentPath.endsWith(`${sep}models`)) models += size;
+    else points += size;
+  }
+  return { points: points / Math.max(1, series), models: models / Math.max(1, series), series };
 }
 
 await main();

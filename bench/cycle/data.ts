@@ -15,19 +15,22 @@ export const anomalousIndexes: readonly number[] = [17, 423, 871];
 
 export const instanceName = (index: number): string => `host-${String(index).padStart(4, '0')}`;
 
-/** `count` series of `points` samples each. */
-export function benchSeries(count: number, points: number): SeriesInput[] {
+/**
+ * `count` series of `points` samples each up to {@link benchEndS}, and `after` more samples
+ * after it (the new minutes later cycles read).
+ */
+export function benchSeries(count: number, points: number, after = 0): SeriesInput[] {
   const spiking = new Set(anomalousIndexes);
   const out: SeriesInput[] = [];
   for (let index = 0; index < count; index++) {
     const rng = new Mulberry32(7_000 + index);
     const level = 0.05 + 0.5 * rng.next();
-    const samples = new Array<[number, number]>(points);
-    for (let i = 0; i < points; i++) {
+    const samples = new Array<[number, number]>(points + after);
+    for (let i = 0; i < points + after; i++) {
       const minutesBeforeEnd = points - 1 - i;
       // Slow drift (an hour-long wave) plus ±10 % noise.
       let value = level * (1 + 0.05 * Math.sin((2 * Math.PI * i) / 60 + index) + 0.1 * (rng.next() - 0.5));
-      if (spiking.has(index) && minutesBeforeEnd < 2) value = level * (minutesBeforeEnd === 0 ? 10 : 4);
+      if (spiking.has(index) && (minutesBeforeEnd === 0 || minutesBeforeEnd === 1)) value = level * (minutesBeforeEnd === 0 ? 10 : 4);
       samples[i] = [benchEndS - minutesBeforeEnd * stepSeconds, Number(value.toFixed(6))];
     }
     out.push({ labels: { __name__: benchMetric, job: 'bench', instance: instanceName(index) }, samples });
