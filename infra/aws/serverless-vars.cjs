@@ -83,6 +83,18 @@ async function iamStatements({ resolveVariable }) {
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       Resource: [{ 'Fn::GetAtt': ['AlertStateTable', 'Arn'] }],
     },
+    {
+      // Detector state (lib/model): object reads, writes and deletes in the one bucket, and
+      // listing it (a cold run lists a detector's folder to remove what no series uses).
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      Resource: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['DetectorStateBucket', 'Arn'] }, '/*']] }],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [{ 'Fn::GetAtt': ['DetectorStateBucket', 'Arn'] }],
+    },
   ];
   const workspaceArn = await param(resolveVariable, 'apsWorkspaceArn');
   if (workspaceArn !== '') {
@@ -97,4 +109,20 @@ async function iamStatements({ resolveVariable }) {
   return statements;
 }
 
-module.exports = { vpc, iamStatements, splitList, secretResource };
+/**
+ * The detector state bucket's name: param stateBucketName, or service-stage-region-detector-state.
+ * S3 names are global across accounts, so a taken default is changed with the param (no account
+ * id in the default: resolving it would need AWS credentials at package time).
+ */
+async function stateBucketName({ resolveVariable }) {
+  const name = await param(resolveVariable, 'stateBucketName');
+  if (name !== '') return name;
+  const [service, stage, region] = await Promise.all([
+    resolveVariable('self:service'),
+    resolveVariable('sls:stage'),
+    param(resolveVariable, 'region'),
+  ]);
+  return `${service}-${stage}-${region}-detector-state`.toLowerCase();
+}
+
+module.exports = { vpc, iamStatements, stateBucketName, splitList, secretResource };
