@@ -22,6 +22,7 @@ export const seedEnvVars = [
   'ALERT_WEBHOOK',
   'WEBHOOK_FORMAT',
   'STATE_STORE',
+  'DETECTOR_STATE',
 ] as const;
 
 /**
@@ -46,6 +47,7 @@ const envVarOfPath: Record<string, string> = {
   'detectors[0].minPoints': 'MIN_POINTS',
   'detectors[0]': 'WINDOW_MINUTES/STEP/MIN_POINTS',
   'alerts.stateStore': 'STATE_STORE',
+  'state.store': 'DETECTOR_STATE',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -128,6 +130,8 @@ export function configObjectFromEnv(env: Env): Record<string, unknown> {
   const object: Record<string, unknown> = { detectors: [detector], alerts };
   const url = get('PROMETHEUS_URL');
   if (url !== undefined) object.prometheus = { url };
+  const detectorState = get('DETECTOR_STATE');
+  if (detectorState !== undefined) object.state = { store: detectorState };
   const logLevel = get('LOG_LEVEL');
   if (logLevel !== undefined) object.logLevel = logLevel.toLowerCase();
   return object;

@@ -8,6 +8,7 @@
  * | `PROMETHEUS_URL`         | `prometheus.url` (wins over the file's; empty = unset)      |
  * | `STATE_TABLE`            | `alerts.stateStore: { type: dynamodb, table }`              |
  * | `STATE_TTL_DAYS`         | its `ttlDays`                                               |
+ * | `DETECTOR_STATE`         | `state.store` (`s3:BUCKET[/PREFIX]`; wins over the file's)  |
  * | `ALERT_WEBHOOK_SECRET_ID`| the sink `alert-webhook`, when the file lists no sinks      |
  * | `WEBHOOK_FORMAT`         | that sink's payload (else guessed from the secret's URL)    |
  * | `LOG_LEVEL`              | `logLevel`                                                  |
@@ -117,6 +118,14 @@ export async function loadLambdaConfig(options: LambdaConfigOptions): Promise<Co
     throw new ConfigError(source, [
       'alerts.stateStore: none configured and STATE_TABLE is not set; the Lambda needs lasting alert state (serverless.yml sets STATE_TABLE)',
     ]);
+  }
+
+  // Where each series' points and model live between invocations (docs/state.md). Without it a
+  // warm container keeps state in memory, and every cold start reads whole windows again.
+  const detectorState = get(env, 'DETECTOR_STATE');
+  if (detectorState !== undefined) {
+    object.state = { ...(isRecord(object.state) ? object.state : {}), store: detectorState };
+    fromEnv.set('state.store', 'DETECTOR_STATE');
   }
 
   const secretId = get(env, 'ALERT_WEBHOOK_SECRET_ID');

@@ -25,7 +25,8 @@ async function deployedEnv(overrides: Record<string, string> = {}): Promise<Reco
   for (const [name, value] of Object.entries(doc.provider.environment)) {
     env[name] = value
       .replace(/\$\{param:(\w+)\}/g, (_m, key: string) => String(params[key] ?? ''))
-      .replace('${self:custom.stateTableName}', 'aiops-detector-dev-alert-state');
+      .replace('${self:custom.stateTableName}', 'aiops-detector-dev-alert-state')
+      .replace('${self:custom.detectorStateBucketName}', 'aiops-detector-dev-us-east-1-detector-state');
   }
   return { ...env, ...overrides };
 }
@@ -49,6 +50,7 @@ describe('loadLambdaConfig', () => {
     expect(config.detectors.map((d) => d.name)).toEqual(['http-latency']);
     expect(config.prometheus.url).toBe('http://localhost:9090');
     expect(config.alerts.stateStore).toEqual({ type: 'dynamodb', table: 'aiops-detector-dev-alert-state', ttlDays: 30 });
+    expect(config.state).toMatchObject({ enabled: true, store: { type: 's3', bucket: 'aiops-detector-dev-us-east-1-detector-state' } });
     expect(config.alerts.sinks).toEqual([
       expect.objectContaining({ name: webhookSinkName, type: 'webhook', url: { secretsManager: 'aiops-detector/webhook' } }),
     ]);
