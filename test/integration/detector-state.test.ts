@@ -117,8 +117,7 @@ describe('detector state in the file and S3 stores', () => {
     summaries.forEach((summary, run) => expect(seen(summary), `run ${run}`).toEqual(seen(expected[run]!)));
     expect(summaries[6]!.state).toMatchObject({ cold: 1 });
     expect(summaries[7]!.state).toMatchObject({ warm: 1 });
-    expect(logger.diagnostics).toContainEqual(
-      expect.objectContaining({ level: 'warn', msg: 'detector state rebuilt from a full window read', reason: expect.stringMatching(/unusable/) }),
-    );
+    const rebuilt = logger.diagnostics.find((d) => d.level === 'warn' && d.msg === 'detector state rebuilt from a full window read');
+    expect(String(rebuilt?.reason)).toMatch(/^shard \d+ unusable/);
   }, 60_000);
 });
