@@ -120,6 +120,9 @@ async function writeConfig(options: ConfigOptions = {}): Promise<{ path: string;
     options.hookFile !== undefined ? `      url: { file: ${options.hookFile} }` : '      url: { env: HOOK_URL }',
     `      timeoutMs: ${options.hookTimeoutMs ?? 1000}`,
     '      retries: 2',
+    // Each config its own detector state: the proxy answers each test with another fleet.
+    'state:',
+    `  store: memory`,
     '',
   ];
   const path = join(dir, `config-${++configCount}.yaml`);

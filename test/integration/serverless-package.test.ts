@@ -171,7 +171,7 @@ describe('serverless package: defaults', () => {
     expect(fn.Handler).toBe('functions/lambda.handler');
     expect(text(fn.Runtime)).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
     expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.MemorySize).toBe(256);
+    expect(fn.MemorySize).toBe(1024);
     expect(fn.Timeout).toBeLessThan(60);
     expect(fn.VpcConfig).toBeUndefined();
     const env = (fn.Environment as { Variables: JsonObject }).Variables;
@@ -213,9 +213,18 @@ describe('serverless package: defaults', () => {
     const statements = allStatements(plain.template);
     expect(statements.length).toBeGreaterThan(3);
     for (const statement of statements) {
+      const actions = asList(statement.Action).map(text);
+      if (actions.every((a) => ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].includes(a))) {
+        // Object actions name objects: the detector state bucket's own, and no other bucket's.
+        expect(statement.Resource).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['DetectorStateBucket', 'Arn'] }, '/*']] }]);
+        continue;
+      }
+      if (actions.includes('s3:ListBucket')) {
+        expect(statement.Resource).toEqual([{ 'Fn::GetAtt': ['DetectorStateBucket', 'Arn'] }]);
+        continue;
+      }
       const resources = asList(statement.Resource).map((r) => resolveArn(r, 'us-east-1'));
       expect(resources, JSON.stringify(statement)).not.toContain('*');
-      const actions = asList(statement.Action).map(text);
       if (actions.every((a) => a.startsWith('logs:'))) {
         // osls' own log statements: this function's log group (streams need a wildcard).
         for (const r of resources) expect(text(r)).toMatch(/:log-group:\/aws\/lambda\/aiops-detector-dev\*:\*/);
