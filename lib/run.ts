@@ -118,7 +118,7 @@ async function runDetector(
 
   let started = performance.now();
   const state = deps.detectorState
-    ? await openDetectorState(deps.detectorState.store, detector, { startMs, endMs }, deps.detectorState.options, logger)
+    ? await openDetectorState(deps.detectorState.store, detector, { startMs, endMs }, deps.detectorState.options, logger, deps.source.description)
     : undefined;
   const fresh = await deps.source.queryRange(
     { query: detector.query, startMs: state?.readStartMs ?? startMs, endMs, stepSeconds: detector.stepSeconds },

@@ -118,7 +118,10 @@ export async function createRuntime(config: Config, deps: RuntimeDeps): Promise<
     resolveSecret: (ref) => resolveAndRemember(ref),
     ...deps.source,
   });
-  const blobStore = config.state.enabled ? await createBlobStore(config.state.store, { adapters: deps.blobStoreAdapters }) : undefined;
+  // A rebased recording (the demo) moves its samples to every run's "now": there is no past that
+  // stays put to keep, so such runs read the whole window every time.
+  const keepsState = config.state.enabled && !config.prometheus.recording?.rebase;
+  const blobStore = keepsState ? await createBlobStore(config.state.store, { adapters: deps.blobStoreAdapters }) : undefined;
   return {
     source,
     store,

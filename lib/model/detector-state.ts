@@ -84,8 +84,10 @@ export async function openDetectorState(
   window: { startMs: number; endMs: number },
   options: DetectorStateOptions,
   logger: Logger,
+  /** The source's secret-free description (lib/sources/source.ts): state of another source is not used. */
+  source: string,
 ): Promise<DetectorState> {
-  const fingerprint = stateFingerprint(detector);
+  const fingerprint = stateFingerprint(detector, source);
   const folder = detectorFolder(detector.name);
   const stepMs = detector.stepSeconds * 1000;
   const figures: StateFigures = {

@@ -1,5 +1,5 @@
 /**
- * What state depends on, as one short string: the query and every detection setting. State
+ * What state depends on, as one short string: the source, the query and every detection setting. State
  * written under other settings is not used (the run rebuilds it from a window read), so editing
  * a detector never scores with a model of the old settings.
  */
@@ -10,9 +10,11 @@ import { fnv1a32 } from '../series/index.js';
 /** Bumped when what the state means changes without its byte format changing. */
 const semanticsVersion = 1;
 
-export function stateFingerprint(detector: DetectionSettings & { query: string }): string {
+export function stateFingerprint(detector: DetectionSettings & { query: string }, source: string): string {
   const settings = {
     v: semanticsVersion,
+    // Another Prometheus (a moved config, a test server) holds other series under the same query.
+    source,
     name: detector.name,
     query: detector.query,
     windowMinutes: detector.windowMinutes,
