@@ -114,8 +114,9 @@ describe('s3 BlobStore', () => {
     const bucket = await freshBucket();
     const credentials = { accessKeyId: 'AKIAUNKNOWNKEY7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY' };
     const store = createS3BlobStore({ bucket }, { client: s3.clientWith({ credentials }) });
-    for (const operation of [store.get('k'), store.put('k', text('x')), store.delete('k'), store.list('')]) {
-      const error = await rejection(operation);
+    // One call at a time: a rejection nobody awaits yet would be reported as unhandled.
+    for (const operation of [() => store.get('k'), () => store.put('k', text('x')), () => store.delete('k'), () => store.list('')]) {
+      const error = await rejection(operation());
       expect(error).toBeInstanceOf(BlobStoreError);
       expect(error.message).toContain('InvalidAccessKeyId (HTTP 403)');
       expect(error.message).toContain(`s3://${bucket}`);
