@@ -101,8 +101,9 @@ describe('s3 BlobStore', () => {
 
   it('fails on a missing bucket for every operation (a missing bucket is no missing key)', async () => {
     const store = createS3BlobStore({ bucket: 'no-such-bucket', prefix: 'm' }, { client: s3.client });
-    for (const operation of [store.get('k'), store.put('k', text('x')), store.list('')]) {
-      const error = await rejection(operation);
+    // One call at a time: a rejection nobody awaits yet would be reported as unhandled.
+    for (const operation of [() => store.get('k'), () => store.put('k', text('x')), () => store.list('')]) {
+      const error = await rejection(operation());
       expect(error).toBeInstanceOf(BlobStoreError);
       expect(error.message).toMatch(/^Blob store s3:\/\/no-such-bucket\/m: \w+ of s3:\/\/no-such-bucket\/m\/k? ?/);
       expect(error.message).toContain('NoSuchBucket (HTTP 404)');
